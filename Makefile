@@ -1,0 +1,65 @@
+# The course's commands. A fresh machine needs only `make book` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch is pinned here to the CPU wheel this course is tested with;
+# pyproject.toml allows newer releases. Override: make TORCH_SPEC='torch' book
+TORCH_SPEC ?= torch==2.13.0
+PIP_FLAGS ?= -q --disable-pip-version-check
+# Small tensors: keep OpenMP threads from spin-waiting on a busy 2-core machine.
+export OMP_WAIT_POLICY ?= PASSIVE
+export MPLBACKEND ?= Agg
+export PYDEVD_DISABLE_FILE_VALIDATION = 1
+
+NB ?= notebooks/01_single_point_gan.ipynb
+PARAMS ?=
+OUT_DIR ?= lesson_runs
+
+.PHONY: help venv book test test-fast nb execute lesson bench clean
+
+help:
+	@echo "make book      build the course (HTML) and print where it is"
+	@echo "make test      run every test: package, notebooks (nbval), book build, browser"
+	@echo "make test-fast unit tests of gan_helpers only"
+	@echo "make nb NB=notebooks/01_...ipynb     check one lesson with nbval"
+	@echo "make execute   re-execute every lesson in place (refreshes committed outputs)"
+	@echo "make lesson NB=notebooks/01_...ipynb PARAMS='-p num_steps 500'"
+	@echo "               run one lesson with other parameters into $(OUT_DIR)/"
+	@echo "make bench     run the benchmarks"
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install $(PIP_FLAGS) '$(TORCH_SPEC)'
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[book,test]'
+	$(BIN)/python -c "import gan_helpers, torch, jupyter_book, nbval, papermill"
+	touch $@
+
+venv: $(BIN)/.installed
+
+book: venv
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The course: file://$(CURDIR)/_build/html/index.html"
+
+test: venv
+	$(BIN)/python -m pytest -ra
+
+test-fast: venv
+	$(BIN)/python -m pytest -ra tests -m "not slow"
+
+nb: venv
+	$(BIN)/python -m pytest -ra $(NB)
+
+execute: venv
+	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
+
+lesson: venv
+	mkdir -p $(OUT_DIR)
+	$(BIN)/papermill $(NB) $(OUT_DIR)/$(notdir $(NB)) -k python3 $(PARAMS)
+	@echo "Wrote $(OUT_DIR)/$(notdir $(NB))"
+
+bench: venv
+	$(BIN)/python benchmarks/bench_point.py
+
+clean:
+	rm -rf _build $(OUT_DIR) .pytest_cache

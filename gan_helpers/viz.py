@@ -1,0 +1,133 @@
+"""Figures and animations: 1-D function plots and training animations.
+
+Animations are matplotlib ``FuncAnimation`` objects shown with
+``to_jshtml()``, so they play in the static book (no kernel, no internet);
+:func:`save_gif` writes the same animation as a GIF on request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.animation import FuncAnimation, PillowWriter
+
+from .utils import check_int, check_positive
+
+__all__ = ["plot_function", "PointGanPlot", "animate", "show_animation", "save_gif"]
+
+
+def _as_numpy(values) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().numpy()
+    return np.asarray(values)
+
+
+def plot_function(
+    f: Callable,
+    lo: float,
+    hi: float,
+    ax: plt.Axes | None = None,
+    num: int = 200,
+    **plot_kwargs,
+) -> plt.Axes:
+    """Plot ``y = f(x)`` for ``num`` points ``x`` in ``[lo, hi]``.
+
+    ``f`` takes a 1-D float tensor of shape ``(num,)`` (an ``nn.Module`` or any
+    callable) and returns one value per point; it is evaluated without
+    gradients, on the device of its parameters when it has any.
+    """
+    lo, hi = float(lo), float(hi)
+    if not hi > lo:
+        raise ValueError(f"need lo < hi, got lo={lo}, hi={hi}")
+    check_int("num", num, minimum=2)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.2))
+    xs = torch.linspace(lo, hi, num)
+    params = list(f.parameters()) if isinstance(f, torch.nn.Module) else []
+    if params:
+        xs = xs.to(params[0].device)
+    with torch.no_grad():
+        ys = f(xs)
+    ax.plot(_as_numpy(xs), _as_numpy(ys).reshape(num), **plot_kwargs)
+    return ax
+
+
+class PointGanPlot:
+    """The single-point GAN in one picture, sharing one horizontal value axis.
+
+    * G is drawn as the set of points ``(G(x), x)`` for inputs ``x`` in
+      [-1, 1] (left axis): its outputs lie along the horizontal axis, so the
+      solution ``w = 0, b = 1`` is a vertical line at the real value.
+    * D is drawn as ``D(v) = P(real)`` over values ``v`` (right axis).
+    * The real value is a dashed vertical line.
+
+    ``update(w, b, d_prob)`` redraws G and D and returns the changed artists,
+    which is what an animation frame needs. ``d_prob`` holds D's P(real) at
+    the points of ``self.grid``.
+    """
+
+    def __init__(self, ax: plt.Axes | None = None, v_range: Sequence[float] = (-2.0, 3.0), target: float = 1.0, num: int = 200):
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.6))
+        self.ax, self.fig, self.target = ax, ax.figure, float(target)
+        self.grid = np.linspace(v_range[0], v_range[1], num, dtype=np.float32)
+        self.inputs = np.array([-1.0, 1.0])
+        ax.set_xlim(*v_range)
+        ax.set_ylim(-1.15, 1.15)
+        ax.set_xlabel("value v (G's output, D's input)")
+        ax.set_ylabel("G's input x", color="tab:blue")
+        ax.axvline(self.target, color="k", ls="--", lw=1)
+        ax.annotate("real", (self.target, 1.15), xytext=(3, -12), textcoords="offset points", fontsize=8)
+        self.ax_d = ax.twinx()
+        self.ax_d.set_ylim(-0.05, 1.05)
+        self.ax_d.set_ylabel("D(v) = P(real)", color="tab:orange")
+        (self.g_line,) = ax.plot([], [], color="tab:blue", lw=2.5, label="G: x -> w x + b")
+        (self.d_line,) = self.ax_d.plot([], [], color="tab:orange", lw=2, label="D(v)")
+        self.title = ax.set_title("")
+
+    def update(self, w: float, b: float, d_prob, title: str | None = None) -> list:
+        d_prob = _as_numpy(d_prob).reshape(-1)
+        if d_prob.shape != self.grid.shape:
+            raise ValueError(f"d_prob must hold one value per grid point, shape {self.grid.shape}, got {d_prob.shape}")
+        self.g_line.set_data(w * self.inputs + b, self.inputs)
+        self.d_line.set_data(self.grid, d_prob)
+        if title is not None:
+            self.title.set_text(title)
+        return [self.g_line, self.d_line, self.title]
+
+
+def animate(fig: plt.Figure, draw_frame: Callable[[int], list], num_frames: int, interval: int = 80) -> FuncAnimation:
+    """A ``FuncAnimation`` that calls ``draw_frame(i)`` for frames ``i = 0 .. num_frames-1``."""
+    check_int("num_frames", num_frames, minimum=1)
+    check_positive("interval", interval)
+    return FuncAnimation(fig, draw_frame, frames=num_frames, interval=interval, blit=False)
+
+
+def show_animation(anim: FuncAnimation, gif_path: str | Path | None = None, fps: int = 12):
+    """The animation as an HTML player that works without a kernel (``to_jshtml``).
+
+    Closes the figure so the notebook does not also show its last frame.
+    With ``gif_path``, the animation is also written there as a GIF.
+    """
+    from IPython.display import HTML
+
+    if gif_path:
+        save_gif(anim, gif_path, fps=fps)
+    html = anim.to_jshtml(fps=fps, default_mode="once")
+    plt.close(anim._fig)
+    return HTML(html)
+
+
+def save_gif(anim: FuncAnimation, path: str | Path, fps: int = 12) -> Path:
+    """Write ``anim`` to ``path`` as a GIF (Pillow; no ffmpeg needed). Returns the path."""
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise ValueError(f"path must end in .gif, got {str(path)!r}")
+    check_int("fps", fps, minimum=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    anim.save(str(path), writer=PillowWriter(fps=fps))
+    return path
