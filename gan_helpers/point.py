@@ -340,8 +340,8 @@ def discriminator_prob(params: dict[str, np.ndarray], values) -> np.ndarray:
     return torch.sigmoid(_d_forward(theta_d, v)[1]).numpy()
 
 
-def _d_grad(theta_d, v, y, weight, r1_gamma: float, target: float):
-    r"""Gradient of D's loss for every run, shape (R, 7).
+def _d_grad(theta_d, v, y, weight, n_real: int, fake_weight: float, r1_gamma: float, target: float):
+    r"""D's loss (R,) and its gradient (R, 7) for every run.
 
     The loss is :math:`\sum_i \omega_i\,\ell(l_i, y_i)` with
     :math:`\ell(l, y) = \mathrm{softplus}(l) - y l` (BCE on logits), so
@@ -362,8 +362,10 @@ def _d_grad(theta_d, v, y, weight, r1_gamma: float, target: float):
     """
     u, c, a, c0 = _d_parts(theta_d)
     h, logits = _d_forward(theta_d, v)
+    per_value = F.binary_cross_entropy_with_logits(logits, y.expand_as(logits), reduction="none")
+    loss = per_value[:, :n_real].mean(1) + fake_weight * per_value[:, n_real:].mean(1)  # as train_single sums it
     delta = ((torch.sigmoid(logits) - y) * weight).unsqueeze(-1)  # (R, N, 1)
-    back = delta * a * h * (1 - h)  # (R, N, 2): d loss / d (u v + c)
+    back = (delta * a) * (h * (1 - h))  # (R, N, 2): d loss / d (u v + c), in autograd's order
     grad = torch.cat(
         [(back * v.unsqueeze(-1)).sum(1), back.sum(1), (delta * h).sum(1), delta.sum(1)], 1
     )  # (R, 7)
@@ -376,11 +378,12 @@ def _d_grad(theta_d, v, y, weight, r1_gamma: float, target: float):
         grad = grad + torch.cat(
             [g * a * (s + u * s_prime * target), g * a * u * s_prime, g * u * s, torch.zeros_like(g)], 1
         )
-    return grad
+        loss = loss + g.squeeze(1) ** 2 / (2 * r1_gamma)  # = gamma / 2 * l'(T)^2
+    return loss, grad
 
 
 def _g_grad(theta_g, theta_d, x):
-    r"""Gradient of G's loss :math:`\frac1B\sum_i \ell(l(w x_i + b), 1)` for every run, shape (R, 2).
+    r"""G's loss :math:`\frac1B\sum_i \ell(l(w x_i + b), 1)` (R,) and its gradient (R, 2) for every run.
 
     :math:`\partial_v \ell = (\sigma(l) - 1)\sum_j a_j u_j h_j(1-h_j)`, then
     :math:`\partial_w = \frac1B\sum_i \partial_v\ell_i\,x_i`, :math:`\partial_b = \frac1B\sum_i \partial_v\ell_i`.
@@ -388,8 +391,10 @@ def _g_grad(theta_g, theta_d, x):
     u, _, a, _ = _d_parts(theta_d)
     v = theta_g[:, :1] * x + theta_g[:, 1:]  # (R, B)
     h, logits = _d_forward(theta_d, v)
-    dv = (torch.sigmoid(logits) - 1) / x.shape[1] * (a * u * h * (1 - h)).sum(-1)  # (R, B)
-    return torch.stack([(dv * x).sum(1), dv.sum(1)], 1)
+    dl = ((torch.sigmoid(logits) - 1) / x.shape[1]).unsqueeze(-1)  # (R, B, 1)
+    dv = ((dl * a) * (h * (1 - h)) * u).sum(-1)  # (R, B), multiplied in autograd's order
+    loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits), reduction="none").mean(1)
+    return loss, torch.stack([(dv * x).sum(1), dv.sum(1)], 1)
 
 
 class _BatchedOptimizer:
@@ -504,6 +509,7 @@ def simulate(
     y = torch.tensor([cfg.real_label] * B + [cfg.fake_label] * n_fake, device=device)
     weight = torch.tensor([1.0 / B] * B + [cfg.fake_weight / n_fake] * n_fake, device=device)
     active = torch.ones(R, dtype=torch.bool, device=device)
+    last_d, last_g = torch.zeros(R, device=device), torch.zeros(R, device=device)  # last finite losses
     diverged = np.zeros(R, dtype=np.int64)  # 0: never
     hist, hist_steps = [], []
     n_u = cfg.uniforms_per_step
@@ -530,18 +536,22 @@ def simulate(
             else:
                 fake = w * x + b  # (R, B)
             v = torch.cat([real, fake], 1)  # (R, B + K*B)
-            opt_d.step(_d_grad(theta_d, v, y, weight, cfg.r1_gamma, T), active)
+            loss_d, grad = _d_grad(theta_d, v, y, weight, B, cfg.fake_weight, cfg.r1_gamma, T)
+            opt_d.step(grad, active)
             # --- G's step
             x = u[:, n_u - B :] * 2 - 1
-            opt_g.step(_g_grad(theta_g, theta_d, x), active)
+            loss_g, grad = _g_grad(theta_g, theta_d, x)
+            opt_g.step(grad, active)
             # --- guard: freeze runs that went non-finite; the others go on
-            finite = torch.isfinite(theta_d).all(1) & torch.isfinite(theta_g).all(1)
+            finite = torch.isfinite(loss_d + loss_g) & torch.isfinite(theta_d).all(1) & torch.isfinite(theta_g).all(1)
             newly = active & ~finite
             if newly.any():
                 diverged[newly.cpu().numpy()] = step
                 active &= finite
                 for t in (theta_g, theta_d, opt_g.m, opt_g.v, opt_d.m, opt_d.v):
                     t.nan_to_num_(nan=0.0, posinf=0.0, neginf=0.0)
+            last_d = torch.where(active, loss_d, last_d)
+            last_g = torch.where(active, loss_g, last_g)
             if record_every is not None and step % record_every == 0:
                 hist.append(theta_g.cpu().clone())
                 hist_steps.append(step)
@@ -563,6 +573,8 @@ def simulate(
             "b": final["b"],
             "success": ok & is_success(final["w"], final["b"], cfg.target),
             "diverged_step": diverged,
+            "loss_d": last_d.cpu().numpy(),
+            "loss_g": last_g.cpu().numpy(),
             "d_real": discriminator_prob(final, [cfg.target])[:, 0],
         }
     )
@@ -583,7 +595,9 @@ def sweep(
 
     Columns: ``seed, lr_g, lr_d, w, b, success`` (``|w| < 0.1`` and
     ``|b - target| < 0.1`` at the end, and never diverged), then
-    ``diverged_step`` (0 if never) and ``d_real`` (D's P(real) at the target).
+    ``diverged_step`` (0 if never), the last finite ``loss_d`` and ``loss_g``
+    (of the last step, before its update) and ``d_real`` (D's P(real) at the
+    target, at the end).
     """
     return simulate(seeds, lrs, **options).frame
 

@@ -1,0 +1,154 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from gan_helpers import point
+
+SHORT = dict(num_steps=200, batch_size=8)
+
+
+def _single_vs_sweep(seed, lr_g, lr_d, **options):
+    single = point.train_single(seed, lr_g, lr_d, **options)
+    result = point.simulate([seed, seed + 1], [(lr_g, lr_d), (1e-3, 2e-3)], record_every=1, **options)
+    run = result.history[0]  # the run (seed, lr_g, lr_d) comes first: seeds x pairs, seed-major
+    return single, run, result
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"optimizer": "sgd"},
+        {"real_label": 0.9, "fake_label": 0.1, "fake_weight": 0.5},
+        {"d_weight_decay": 0.1},
+        {"noise_scale": 1.5, "noise_draws": 4},
+        {"r1_gamma": 2.0},
+    ],
+    ids=["plain", "sgd", "easing+weight", "weight-decay", "noise", "r1"],
+)
+def test_sweep_matches_single_run_loop_step_by_step(options):
+    single, run, _ = _single_vs_sweep(3, 3e-2, 1e-2, **SHORT, **options)
+    np.testing.assert_allclose(run[:, 0], single.w.to_numpy(), atol=1e-5)
+    np.testing.assert_allclose(run[:, 1], single.b.to_numpy(), atol=1e-5)
+
+
+def test_full_length_run_agrees_at_the_end():
+    single = point.train_single(9, 3e-2, 3e-3)
+    row = point.sweep([9], [(3e-2, 3e-3)]).iloc[0]
+    assert row.success and point.is_success(single.w.iloc[-1], single.b.iloc[-1])
+    assert abs(row.w - single.w.iloc[-1]) < 1e-4 and abs(row.b - single.b.iloc[-1]) < 1e-4
+
+
+def test_a_run_does_not_depend_on_its_neighbours():
+    alone = point.sweep([4], [(1e-2, 3e-2)], **SHORT)
+    crowd = point.sweep([7, 4, 11], [(3e-3, 3e-3), (1e-2, 3e-2)], **SHORT)
+    same = crowd[(crowd.seed == 4) & (crowd.lr_d == 3e-2)].iloc[0]
+    assert same.w == pytest.approx(alone.w[0], abs=1e-6) and same.b == pytest.approx(alone.b[0], abs=1e-6)
+
+
+def test_chunking_of_random_numbers_does_not_change_runs():
+    a = point.simulate([1, 2], [1e-2], chunk=7, **SHORT).frame
+    b = point.simulate([1, 2], [1e-2], chunk=1000, **SHORT).frame
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_sweep_frame_columns_and_success_rule():
+    df = point.sweep(range(3), [1e-2, (3e-2, 3e-3)], **SHORT)
+    assert list(df.columns[:6]) == ["seed", "lr_g", "lr_d", "w", "b", "success"]
+    assert len(df) == 6 and df.seed.tolist() == [0, 0, 1, 1, 2, 2]
+    assert df.lr_g.tolist()[:2] == pytest.approx([1e-2, 3e-2]) and df.lr_d.tolist()[:2] == pytest.approx([1e-2, 3e-3])
+    expected = (df.w.abs() < 0.1) & ((df.b - 1).abs() < 0.1) & (df.diverged_step == 0)
+    assert (df.success == expected).all()
+
+
+def test_the_default_setting_learns_the_point_for_most_seeds():
+    df = point.sweep(range(20), [(3e-2, 3e-3)])
+    assert df.success.mean() >= 0.9, df.success.mean()
+    ok = df[df.success]
+    assert ok.w.abs().max() < 0.1 and (ok.b - 1).abs().max() < 0.1
+    assert (ok.d_real - 0.5).abs().max() < 0.05  # at the equilibrium D cannot tell: D(1) = 1/2
+
+
+def test_a_diverging_run_is_marked_and_does_not_stop_the_others():
+    # plain SGD with a learning rate near float32's limit overflows within a few steps
+    df = point.sweep([0, 1], [(1e-2, 1e-2), (1e38, 1e38)], optimizer="sgd", **SHORT)
+    bad, good = df[df.lr_g > 1], df[df.lr_g < 1]
+    assert (bad.diverged_step > 0).all() and not bad.success.any()
+    assert np.isfinite(df[["w", "b", "loss_d", "loss_g", "d_real"]].to_numpy()).all()
+    reference = point.sweep([0, 1], [(1e-2, 1e-2)], optimizer="sgd", **SHORT)
+    np.testing.assert_allclose(good.w.to_numpy(), reference.w.to_numpy(), atol=1e-6)
+    assert (good.diverged_step == 0).all()
+    # the single-run loop stops at the same step, and says which
+    step = int(bad.diverged_step.iloc[0])
+    with pytest.raises(FloatingPointError, match=rf"diverged at step {step}:"):
+        point.train_single(0, 1e38, 1e38, optimizer="sgd", **SHORT)
+
+
+def test_sweep_reports_the_last_losses_of_the_single_loop():
+    for options in ({}, {"r1_gamma": 1.0, "noise_scale": 0.5, "noise_draws": 3}):
+        single = point.train_single(2, 1e-2, 1e-2, **SHORT, **options).iloc[-1]
+        row = point.sweep([2], [1e-2], **SHORT, **options).iloc[0]
+        assert row.loss_d == pytest.approx(single.loss_d, abs=1e-5)
+        assert row.loss_g == pytest.approx(single.loss_g, abs=1e-5)
+
+
+def test_history_records_every_k_steps():
+    r = point.simulate([0], [1e-2], record_every=50, **SHORT)
+    assert r.steps.tolist() == [50, 100, 150, 200] and r.history.shape == (1, 4, 2)
+    assert r.history[0, -1, 0] == pytest.approx(r.frame.w[0]) and r.history[0, -1, 1] == pytest.approx(r.frame.b[0])
+
+
+def test_discriminator_prob_matches_the_module():
+    gen = torch.Generator().manual_seed(5)
+    _, D = point.make_models(gen)
+    params = {
+        "w": np.zeros(1), "b": np.zeros(1),
+        "d_w1": D.hidden.weight.detach().numpy().reshape(1, 2), "d_b1": D.hidden.bias.detach().numpy()[None],
+        "d_w2": D.out.weight.detach().numpy().reshape(1, 2), "d_b2": D.out.bias.detach().numpy(),
+    }
+    grid = np.linspace(-2, 3, 7)
+    with torch.no_grad():
+        expected = torch.sigmoid(D(torch.tensor(grid, dtype=torch.float32))).numpy()
+    np.testing.assert_allclose(point.discriminator_prob(params, grid)[0], expected, atol=1e-6)
+
+
+def test_sample_normal_is_standard_normal():
+    z = point.sample_normal(20000, torch.Generator().manual_seed(0))
+    assert z.shape == (20000, 2)
+    assert abs(z.mean().item()) < 0.02 and abs(z.std().item() - 1) < 0.02
+    assert abs(np.corrcoef(z[:, 0], z[:, 1])[0, 1]) < 0.03
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(seeds=[], lrs=[1e-2]), "seeds"),
+        (dict(seeds=[0], lrs=[]), "lrs"),
+        (dict(seeds=[0], lrs=[0.0]), "lr_g"),
+        (dict(seeds=[0], lrs=[(1e-2, -1e-3)]), "lr_d"),
+        (dict(seeds=[0], lrs=[math.nan]), "finite"),
+        (dict(seeds=[-1], lrs=[1e-2]), "seeds"),
+        (dict(seeds=[0], lrs=[1e-2], num_step=10), "unknown option.*num_step.*allowed"),
+        (dict(seeds=[0], lrs=[1e-2], noise_scale=math.inf), "noise_scale.*finite"),
+        (dict(seeds=[0], lrs=[1e-2], noise_draws=4), "noise_draws.*noise_scale"),
+        (dict(seeds=[0], lrs=[1e-2], real_label=1.5), "real_label"),
+        (dict(seeds=[0], lrs=[1e-2], optimizer="rmsprop"), "optimizer"),
+        (dict(seeds=[0], lrs=[1e-2], batch_size=0), "batch_size"),
+        (dict(seeds=[0], lrs=[1e-2], betas=(0.9, 1.0)), "betas"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_the_field(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        point.sweep(**kwargs)
+
+
+def test_train_single_rejects_bad_input():
+    with pytest.raises(ValueError, match="lr_d"):
+        point.train_single(0, 1e-2, 0.0)
+    with pytest.raises(ValueError, match="unknown option"):
+        point.train_single(0, 1e-2, 1e-2, steps=10)
+    with pytest.raises(ValueError, match="not both"):
+        point.train_single(0, 1e-2, 1e-2, point.PointConfig(), num_steps=10)
