@@ -72,7 +72,7 @@ class PointGanPlot:
 
     def __init__(self, ax: plt.Axes | None = None, v_range: Sequence[float] = (-2.0, 3.0), target: float = 1.0, num: int = 200):
         if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.6))
+            _, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
         self.ax, self.fig, self.target = ax, ax.figure, float(target)
         self.grid = np.linspace(v_range[0], v_range[1], num, dtype=np.float32)
         self.inputs = np.array([-1.0, 1.0])

@@ -1,0 +1,146 @@
+"""Conventions every lesson notebook keeps (see the course's style guide).
+
+nbval executes the notebooks themselves (``pytest notebooks/``); these tests
+check how they are written and committed, and that a lesson runs from a
+folder outside the repository, as it does on Colab.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import NOTEBOOKS, ROOT
+
+ALLOWED_TAGS = {
+    "parameters", "injected-parameters",
+    "nbval-ignore-output", "nbval-check-output", "nbval-skip", "raises-exception",
+    "hide-input", "hide-output", "hide-cell", "remove-input", "remove-output", "remove-cell",
+}
+MACHINE_PATH = re.compile(r"(/home/|/Users/|/work/|/tmp/|/root/|/opt/|site-packages|[A-Za-z]:\\\\)")
+# Data and weights come from gan_helpers, never from files next to the notebook.
+FILE_READ = re.compile(r"(\.\./|torch\.load\(|np\.load\(|read_csv\(|open\(\s*['\"])")
+
+
+def load(path):
+    return json.loads(path.read_text())
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def src(cell):
+    return "".join(cell["source"])
+
+
+def tags(cell):
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def repo_url():
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+
+
+ids = [p.name for p in NOTEBOOKS]
+
+
+def test_there_are_lessons():
+    assert NOTEBOOKS, "no notebooks found under notebooks/"
+
+
+def test_every_lesson_is_in_the_table_of_contents():
+    toc = (ROOT / "_toc.yml").read_text()
+    for nb in NOTEBOOKS:
+        assert f"notebooks/{nb.stem}" in toc, f"{nb.name} is missing from _toc.yml"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_kernelspec_and_title(path):
+    nb = load(path)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    first = nb["cells"][0]
+    number = int(path.name.split("_")[0])
+    assert first["cell_type"] == "markdown" and src(first).startswith(f"# {number}. "), "first cell: '# N. Title'"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_first_code_cell_is_setup_that_installs_from_the_repository(path):
+    setup = src(code_cells(load(path))[0])
+    assert 'find_spec("gan_helpers") is None' in setup
+    assert f"git+{repo_url()}" in setup, "the setup cell must pip-install from the repository URL in _config.yml"
+    assert "import gan_helpers" in setup or "from gan_helpers import" in setup
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_second_code_cell_holds_the_parameters_and_an_explicit_seed(path):
+    cells = code_cells(load(path))
+    params = cells[1]
+    assert tags(params) == {"parameters"}, "the second code cell must be tagged 'parameters' (papermill)"
+    assert re.search(r"^seed = \d+", src(params), re.M), "parameters must set an explicit integer seed"
+    assert sum("parameters" in tags(c) for c in cells) == 1
+    assert any("seed_everything(seed)" in src(c) for c in cells)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_committed_with_outputs_executed_in_order(path):
+    cells = [c for c in code_cells(load(path)) if src(c).strip()]
+    counts = [c["execution_count"] for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"execute top to bottom in one kernel (make execute): {counts}"
+    assert sum(bool(c["outputs"]) for c in cells) >= len(cells) // 2, "outputs are missing"
+    errors = [c for c in cells for o in c["outputs"] if o["output_type"] == "error"]
+    assert not errors, "a committed cell shows an error"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_claims_are_asserted(path):
+    assert any(re.search(r"^\s*assert ", src(c), re.M) for c in code_cells(load(path)))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_tags_are_known(path):
+    for cell in load(path)["cells"]:
+        unknown = tags(cell) - ALLOWED_TAGS
+        assert not unknown, f"unknown tag(s) {unknown} (typo?)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_no_machine_paths_and_no_file_reads(path):
+    for i, cell in enumerate(load(path)["cells"]):
+        assert not MACHINE_PATH.search(src(cell)), f"cell {i}: absolute path in the source"
+        if cell["cell_type"] != "code":
+            continue
+        assert not FILE_READ.search(src(cell)), f"cell {i}: reads a file; data and weights come from gan_helpers"
+        for out in cell["outputs"]:
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            text += "".join(out.get("traceback", []))
+            assert not MACHINE_PATH.search(text), f"cell {i}: a machine path in a committed output"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_notebook_stays_small(path):
+    size = path.stat().st_size
+    assert size < 5_000_000, f"{path.name} is {size / 1e6:.1f} MB; use fewer animation frames or a lower dpi"
+
+
+@pytest.mark.slow
+def test_lesson_1_runs_alone_outside_the_repository(tmp_path):
+    """Colab opens one notebook on its own: it must need nothing beside it."""
+    lesson = ROOT / "notebooks" / "01_single_point_gan.ipynb"
+    alone = tmp_path / lesson.name
+    shutil.copy(lesson, alone)
+    out = tmp_path / "out.ipynb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "papermill", str(alone), str(out), "-k", "python3", "--cwd", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ran = json.loads(out.read_text())
+    assert all(o["output_type"] != "error" for c in code_cells(ran) for o in c["outputs"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([lesson.name, "out.ipynb"]), "the lesson wrote files"
