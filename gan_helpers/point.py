@@ -69,6 +69,15 @@ __all__ = [
     "discriminator_prob",
     "is_success",
     "SUCCESS_TOL",
+    "PRESETS",
+    "preset",
+    "FAILURE_TYPES",
+    "failure_modes",
+    "d_slope",
+    "bell_params",
+    "judge",
+    "dirac_field",
+    "dirac_trajectory",
 ]
 
 #: A run succeeds when ``|w| < SUCCESS_TOL`` and ``|b - target| < SUCCESS_TOL`` at the end.
@@ -328,16 +337,23 @@ def _d_forward(theta_d: torch.Tensor, v: torch.Tensor):
     return h, (h * a).sum(-1) + c0  # (R, N)
 
 
-def discriminator_prob(params: dict[str, np.ndarray], values) -> np.ndarray:
-    """P(real) from every run's D on a grid of ``values``: an array (R, len(values)).
+def _theta_d(params: dict[str, np.ndarray]) -> torch.Tensor:
+    """The (R, 7) D tensor from a batched parameter dict (``SweepResult.params``)."""
+    R = len(np.atleast_1d(params["d_b2"]))
+    return torch.cat([torch.as_tensor(np.asarray(params[k], dtype=np.float32)).reshape(R, -1) for k in _D_COLS], 1)
 
-    ``params`` is a batched parameter dict, e.g. ``SweepResult.params``.
+
+def discriminator_prob(params: dict[str, np.ndarray], values) -> np.ndarray:
+    """P(real) from every run's D: an array (R, N).
+
+    ``params`` is a batched parameter dict, e.g. ``SweepResult.params``;
+    ``values`` is one grid (N,) shared by all runs, or one row per run (R, N).
     """
-    theta_d = torch.cat(
-        [torch.as_tensor(np.asarray(params[k], dtype=np.float32)).reshape(len(params["w"]), -1) for k in _D_COLS], 1
-    )
-    v = torch.as_tensor(np.asarray(values, dtype=np.float32)).expand(theta_d.shape[0], -1)
-    return torch.sigmoid(_d_forward(theta_d, v)[1]).numpy()
+    theta_d = _theta_d(params)
+    v = torch.as_tensor(np.asarray(values, dtype=np.float32))
+    v = v.expand(theta_d.shape[0], -1) if v.dim() == 1 else v
+    with torch.no_grad():
+        return torch.sigmoid(_d_forward(theta_d, v)[1]).numpy()
 
 
 def _d_grad(theta_d, v, y, weight, n_real: int, fake_weight: float, r1_gamma: float, target: float):
@@ -463,7 +479,6 @@ def _seeds(seeds) -> list[int]:
     return out
 
 
-@torch.no_grad()
 def simulate(
     seeds: int | Iterable[int],
     lrs: float | Iterable[float | tuple[float, float]],
@@ -472,6 +487,7 @@ def simulate(
     device: str | torch.device = "cpu",
     progress: bool = False,
     chunk: int = 250,
+    threads: int | None = 1,
     **options,
 ) -> SweepResult:
     """Train every (seed, learning-rate pair) run at once; see :func:`sweep`.
@@ -480,7 +496,24 @@ def simulate(
     parameters become non-finite is frozen (its non-finite values set to 0),
     reported with ``diverged_step`` and counted as a failure; the other runs
     go on. ``chunk`` steps of random numbers are drawn at a time.
+    ``threads`` CPU threads are used while the sweep runs (then torch's
+    setting is restored): these tensors are so small that one thread is
+    fastest (a 150-run sweep with noise: 5.7 s on one thread, 6.0 s on two,
+    14.5 s on two with ``OMP_WAIT_POLICY=PASSIVE``, on a 2-core CPU).
+    ``None`` leaves torch's setting alone.
     """
+    if threads is None:
+        return _simulate(seeds, lrs, config, record_every, device, progress, chunk, **options)
+    before = torch.get_num_threads()
+    torch.set_num_threads(check_int("threads", threads, minimum=1))
+    try:
+        return _simulate(seeds, lrs, config, record_every, device, progress, chunk, **options)
+    finally:
+        torch.set_num_threads(before)
+
+
+@torch.no_grad()
+def _simulate(seeds, lrs, config, record_every, device, progress, chunk, **options) -> SweepResult:
     if config is not None and options:
         raise ValueError(f"give options either as config or as keywords, not both: {sorted(options)}")
     cfg = PointConfig.from_options(**options) if config is None else config
@@ -567,8 +600,8 @@ def simulate(
     frame = pd.DataFrame(
         {
             "seed": [r[0] for r in runs],
-            "lr_g": lr_g[:, 0].cpu().numpy(),
-            "lr_d": lr_d[:, 0].cpu().numpy(),
+            "lr_g": [r[1] for r in runs],
+            "lr_d": [r[2] for r in runs],
             "w": final["w"],
             "b": final["b"],
             "success": ok & is_success(final["w"], final["b"], cfg.target),
@@ -590,8 +623,8 @@ def sweep(
     """Train seeds x learning-rate pairs as one batch of runs; one row per run.
 
     ``lrs`` holds floats (the same rate for G and D) or ``(lr_g, lr_d)`` pairs.
-    ``options`` are the fields of :class:`PointConfig` plus ``device`` and
-    ``progress`` of :func:`simulate`.
+    ``options`` are the fields of :class:`PointConfig` plus ``device``,
+    ``progress`` and ``threads`` of :func:`simulate`.
 
     Columns: ``seed, lr_g, lr_d, w, b, success`` (``|w| < 0.1`` and
     ``|b - target| < 0.1`` at the end, and never diverged), then
@@ -606,3 +639,225 @@ def is_success(w, b, target: float = 1.0, tol: float = SUCCESS_TOL):
     """True where the generator is within ``tol`` of the solution ``w = 0, b = target``."""
     w, b = np.asarray(w), np.asarray(b)
     return (np.abs(w) < tol) & (np.abs(b - target) < tol)
+
+
+# ----------------------------------------------------------------------------
+# Presets: the settings lesson 2 compares
+# ----------------------------------------------------------------------------
+
+
+class _Presets(dict):
+    """A dict of named option sets; an unknown name raises ``KeyError`` listing the names."""
+
+    def __missing__(self, key):
+        raise KeyError(f"unknown preset {key!r}; presets: {sorted(self)}")
+
+
+#: Keyword options of :func:`sweep` for each setting of lesson 2. ``"fixed"`` is
+#: the fix that lesson's search selects (noise on G's parameters during D's
+#: step, 8 draws, scale 1.0, with a small weight decay on D);
+#: ``"seed_recipe"`` is the noise-plus-weight-decay setting as first proposed
+#: (scale 1.5, weight decay 0.1), which fails here (see lesson 2).
+PRESETS: dict[str, dict] = _Presets(
+    baseline={},
+    label_easing={"real_label": 0.9, "fake_label": 0.1},
+    fake_weight={"fake_weight": 0.5},
+    weight_decay={"d_weight_decay": 0.1},
+    noise_0_5={"noise_scale": 0.5, "noise_draws": 8},
+    noise_1_5={"noise_scale": 1.5, "noise_draws": 8},
+    seed_recipe={"noise_scale": 1.5, "noise_draws": 8, "d_weight_decay": 0.1},
+    r1={"r1_gamma": 10.0},
+    fixed={"noise_scale": 1.0, "noise_draws": 8, "d_weight_decay": 3e-3},
+)
+
+
+def preset(name: str, **overrides) -> dict:
+    """The options of preset ``name`` with ``overrides`` on top, checked.
+
+    Unknown names raise ``ValueError`` listing the presets; contradicting or
+    invalid options raise ``ValueError`` from :class:`PointConfig`.
+    """
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; presets: {sorted(PRESETS)}")
+    options = {**PRESETS[name], **overrides}
+    PointConfig.from_options(**options)  # validate now, not in the middle of a sweep
+    return options
+
+
+# ----------------------------------------------------------------------------
+# Reading runs: failure types, D's gradient signal
+# ----------------------------------------------------------------------------
+
+FAILURE_TYPES = {
+    "success": "w near 0 and b near 1 at the end",
+    "oscillating": "G keeps circling the real value: it moves a lot in the last quarter of training, around b = 1",
+    "wandering": "G keeps moving in the last quarter of training, but not around the real value",
+    "stuck (flat D)": "G has stopped away from the real value because D is flat where G's outputs are: no gradient",
+    "stopped elsewhere": "G has stopped away from the real value although D still has a slope there",
+    "diverged": "a loss or parameter became infinite or NaN",
+}
+
+
+def d_slope(params: dict[str, np.ndarray], values) -> np.ndarray:
+    """dD/dv (of the probability) for every run at ``values`` (N,) or (R, N)."""
+    theta_d = _theta_d(params)
+    v = torch.as_tensor(np.asarray(values, dtype=np.float32))
+    v = (v.expand(theta_d.shape[0], -1) if v.dim() == 1 else v).clone().requires_grad_(True)
+    prob = torch.sigmoid(_d_forward(theta_d, v)[1])
+    (grad,) = torch.autograd.grad(prob.sum(), v)
+    return grad.numpy()
+
+
+def failure_modes(
+    result: SweepResult, tail: float = 0.25, move_tol: float = 0.05, near: float = 0.25, flat_tol: float = 1e-2
+) -> pd.Series:
+    """Name what happened to every run of ``result`` (see ``FAILURE_TYPES``).
+
+    Needs ``result.history`` (``simulate(..., record_every=k)``). A run that
+    did not succeed is *moving* if w or b spans more than ``move_tol`` over
+    the last ``tail`` of its history: *oscillating* if its mean b there is
+    within ``near`` of the target, else *wandering*. A run that stopped is
+    *stuck (flat D)* if D's mean |slope| over G's outputs is below
+    ``flat_tol``, else *stopped elsewhere*.
+    """
+    if result.history.shape[1] < 4:
+        raise ValueError("failure_modes needs a history: run simulate(..., record_every=k) with >= 4 records")
+    if not 0 < tail <= 1:
+        raise ValueError(f"tail must be in (0, 1], got {tail!r}")
+    frame, target = result.frame, result.config.target
+    last = result.history[:, -max(2, int(round(tail * result.history.shape[1]))) :]  # (R, T', 2)
+    span = np.ptp(last, axis=1).max(axis=1)
+    b_mean = last[:, :, 1].mean(axis=1)
+    x = np.linspace(-1, 1, 21, dtype=np.float32)
+    outputs = frame.w.to_numpy()[:, None] * x + frame.b.to_numpy()[:, None]  # (R, 21)
+    slope = np.abs(d_slope(result.params, outputs)).mean(axis=1)
+    labels = np.where(
+        span > move_tol,
+        np.where(np.abs(b_mean - target) < near, "oscillating", "wandering"),
+        np.where(slope < flat_tol, "stuck (flat D)", "stopped elsewhere"),
+    )
+    labels = np.where(frame.success, "success", labels)
+    labels = np.where(frame.diverged_step > 0, "diverged", labels)
+    return pd.Series(labels, index=frame.index, name="outcome")
+
+
+def bell_params(center, half_width, steepness, height, bias) -> dict[str, np.ndarray]:
+    r"""Bell- or box-shaped D's as a batched parameter dict (arguments broadcast to R runs).
+
+    :math:`l(v) = h\,\sigma(k(v - c + \delta)) - h\,\sigma(k(v - c - \delta)) + c_0`:
+    two hidden units, one rising at :math:`c - \delta`, one falling at
+    :math:`c + \delta`. Large ``steepness`` k makes a box, small a soft bell.
+    """
+    c, d, k, h, c0 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
+                                           (center, half_width, steepness, height, bias)))
+    for name, value in (("half_width", d), ("steepness", k)):
+        if not (np.isfinite(value).all() and (value > 0).all()):
+            raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+    if not all(np.isfinite(a).all() for a in (c, h, c0)):
+        raise ValueError("center, height and bias must be finite")
+    return {
+        "w": np.zeros(len(c)), "b": np.zeros(len(c)),
+        "d_w1": np.stack([k, k], 1), "d_b1": np.stack([k * (d - c), -k * (c + d)], 1),
+        "d_w2": np.stack([h, -h], 1), "d_b2": c0,
+    }
+
+
+def judge(params: dict[str, np.ndarray], w: float, b: float, batch_size: int = 4096, seed: int = 0) -> pd.DataFrame:
+    """D's loss on real values against G(x) = w x + b, and the gradient G gets, for every run's D.
+
+    Returns one row per D: ``loss_d`` (BCE, as in training), ``loss_g``, and
+    ``grad_w``, ``grad_b``: the gradient of G's loss, the only signal G learns from.
+    """
+    theta_d = _theta_d(params)
+    R = theta_d.shape[0]
+    gen = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    x = sample_inputs(check_int("batch_size", batch_size, minimum=1), gen).expand(R, -1)  # (R, B)
+    theta_g = torch.tensor([[float(w), float(b)]]).expand(R, -1)
+    fake = theta_g[:, :1] * x + theta_g[:, 1:]
+    B = x.shape[1]
+    v = torch.cat([torch.ones(R, B), fake], 1)
+    y = torch.cat([torch.ones(B), torch.zeros(B)])
+    weight = torch.full((2 * B,), 1.0 / B)
+    with torch.no_grad():
+        loss_d, _ = _d_grad(theta_d, v, y, weight, B, 1.0, 0.0, 1.0)
+        loss_g, grad_g = _g_grad(theta_g, theta_d, x)
+    return pd.DataFrame(
+        {"loss_d": loss_d.numpy(), "loss_g": loss_g.numpy(), "grad_w": grad_g[:, 0].numpy(), "grad_b": grad_g[:, 1].numpy()}
+    )
+
+
+# ----------------------------------------------------------------------------
+# The Dirac-GAN (Mescheder, Geiger and Nowozin 2018)
+# ----------------------------------------------------------------------------
+
+
+def dirac_field(
+    theta,
+    psi,
+    r1_gamma: float = 0.0,
+    noise_scale: float = 0.0,
+    noise_on: str = "fake",
+    g_loss: str = "non_saturating",
+    nodes: int = 40,
+):
+    r"""The training vector field of the Dirac-GAN, in this course's losses.
+
+    G puts all its mass on :math:`\theta`; the real data sits at 0; D's logit
+    is linear, :math:`l(x) = \psi x`. D lowers
+    :math:`L_D = \mathrm{softplus}(-\psi x_r) + \mathrm{softplus}(\psi x_f)`
+    and G lowers the non-saturating :math:`L_G = \mathrm{softplus}(-\psi\theta)`,
+    (or the minimax :math:`L_G = -\mathrm{softplus}(\psi\theta)` with
+    ``g_loss="minimax"``, which gives :math:`\dot\theta = \psi\,\sigma(\psi\theta)`),
+    so gradient descent follows
+
+    .. math::
+        \dot\theta = \psi\,\sigma(-\psi\theta), \qquad
+        \dot\psi = \mathbb{E}\big[x_r\sigma(-\psi x_r)\big] - \mathbb{E}\big[x_f\sigma(\psi x_f)\big] - \gamma\psi.
+
+    Without regularisation :math:`x_r = 0`, :math:`x_f = \theta`, and near the
+    equilibrium (0, 0) the field is a rotation. With the minimax loss it
+    keeps :math:`\theta^2 + \psi^2` constant exactly (circles, as in
+    Mescheder et al.); the non-saturating loss shrinks it only at fourth order
+    in the distance, so runs circle for a long time. The R1
+    penalty :math:`\frac\gamma2 l'(x_r)^2 = \frac\gamma2\psi^2` adds the
+    damping :math:`-\gamma\psi`. Gaussian noise of scale s on the fakes (as
+    noise on G's bias does; ``noise_on="fake"``) or on both
+    (``"both"``: instance noise) damps too: to first order it adds
+    :math:`-\psi s^2/4` per noisy side. Expectations use Gauss-Hermite
+    quadrature with ``nodes`` points. Returns ``(d_theta, d_psi)``.
+    """
+    check_choice("noise_on", noise_on, ("fake", "both"))
+    check_choice("g_loss", g_loss, ("non_saturating", "minimax"))
+    gamma, s = check_nonnegative("r1_gamma", r1_gamma), check_nonnegative("noise_scale", noise_scale)
+    theta, psi = np.asarray(theta, dtype=float), np.asarray(psi, dtype=float)
+    sig = lambda t: 0.5 * (1 + np.tanh(t / 2))  # noqa: E731  (stable sigmoid)
+    if s > 0:
+        eps, weights = np.polynomial.hermite_e.hermegauss(nodes)
+        weights = weights / weights.sum()
+        e = s * eps.reshape((-1,) + (1,) * theta.ndim)
+        w = weights.reshape(e.shape)
+        fake = ((theta + e) * sig(psi * (theta + e)) * w).sum(0)
+        real = (e * sig(-psi * e) * w).sum(0) if noise_on == "both" else 0.0
+    else:
+        fake, real = theta * sig(psi * theta), 0.0
+    d_theta = psi * sig(psi * theta) if g_loss == "minimax" else psi * sig(-psi * theta)
+    d_psi = real - fake - gamma * psi
+    return d_theta, d_psi
+
+
+def dirac_trajectory(theta0: float, psi0: float, lr: float = 0.1, num_steps: int = 500, **field_options) -> np.ndarray:
+    """Alternating gradient steps on the Dirac-GAN (D first, then G, as in the lessons).
+
+    Returns the (num_steps + 1, 2) path of (theta, psi). ``field_options``
+    go to :func:`dirac_field`.
+    """
+    lr = check_positive("lr", lr)
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    path = np.empty((num_steps + 1, 2))
+    theta, psi = float(theta0), float(psi0)
+    path[0] = theta, psi
+    for i in range(1, num_steps + 1):
+        psi = psi + lr * dirac_field(theta, psi, **field_options)[1]
+        theta = theta + lr * dirac_field(theta, psi, **field_options)[0]
+        path[i] = theta, psi
+    return path

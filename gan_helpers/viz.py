@@ -17,7 +17,7 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 
 from .utils import check_int, check_positive
 
-__all__ = ["plot_function", "PointGanPlot", "animate", "show_animation", "save_gif"]
+__all__ = ["plot_function", "PointGanPlot", "animate", "show_animation", "save_gif", "plot_rates"]
 
 
 def _as_numpy(values) -> np.ndarray:
@@ -71,8 +71,9 @@ class PointGanPlot:
     """
 
     def __init__(self, ax: plt.Axes | None = None, v_range: Sequence[float] = (-2.0, 3.0), target: float = 1.0, num: int = 200):
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
+        own_figure = ax is None
+        if own_figure:
+            _, ax = plt.subplots(figsize=(6, 3.6))
         self.ax, self.fig, self.target = ax, ax.figure, float(target)
         self.grid = np.linspace(v_range[0], v_range[1], num, dtype=np.float32)
         self.inputs = np.array([-1.0, 1.0])
@@ -87,7 +88,9 @@ class PointGanPlot:
         self.ax_d.set_ylabel("D(v) = P(real)", color="tab:orange")
         (self.g_line,) = ax.plot([], [], color="tab:blue", lw=2.5, label="G: x -> w x + b")
         (self.d_line,) = self.ax_d.plot([], [], color="tab:orange", lw=2, label="D(v)")
-        self.title = ax.set_title("")
+        self.title = ax.set_title(" ")
+        if own_figure:
+            self.fig.tight_layout()  # once: a layout engine would re-run on every animation frame
 
     def update(self, w: float, b: float, d_prob, title: str | None = None) -> list:
         d_prob = _as_numpy(d_prob).reshape(-1)
@@ -131,3 +134,32 @@ def save_gif(anim: FuncAnimation, path: str | Path, fps: int = 12) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     anim.save(str(path), writer=PillowWriter(fps=fps))
     return path
+
+
+def plot_rates(table, ax: plt.Axes | None = None, labels: Sequence[str] | None = None, color="tab:blue", title: str = ""):
+    """Success rates with their 95% intervals as horizontal error bars.
+
+    ``table`` is a :func:`gan_helpers.stats.success_table`: columns ``rate``,
+    ``ci_low``, ``ci_high``, ``runs``; one bar per row, labelled by its index
+    (or ``labels``), first row on top.
+    """
+    for column in ("rate", "ci_low", "ci_high", "runs"):
+        if column not in table:
+            raise ValueError(f"table needs a {column!r} column (see stats.success_table)")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 0.45 * len(table) + 1))
+    if labels is None:
+        labels = [", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in np.atleast_1d(k)) for k in table.index]
+    y = np.arange(len(table))[::-1]
+    rate = table["rate"].to_numpy()
+    err = np.vstack([rate - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - rate])
+    ax.barh(y, rate, color=color, alpha=0.35)
+    ax.errorbar(rate, y, xerr=err, fmt="o", color=color, capsize=3)
+    for yi, r, n in zip(y, rate, table["runs"].to_numpy()):
+        ax.annotate(f"{r:.0%} of {n}", (1.02, yi), va="center", fontsize=8, xycoords=("axes fraction", "data"))
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of runs that succeed (95% Wilson interval)")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -152,3 +152,11 @@ def test_train_single_rejects_bad_input():
         point.train_single(0, 1e-2, 1e-2, steps=10)
     with pytest.raises(ValueError, match="not both"):
         point.train_single(0, 1e-2, 1e-2, point.PointConfig(), num_steps=10)
+
+
+def test_simulate_restores_the_thread_setting():
+    before = torch.get_num_threads()
+    point.sweep([0], [1e-2], num_steps=5, threads=1)
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads"):
+        point.sweep([0], [1e-2], num_steps=5, threads=0)

@@ -57,3 +57,18 @@ def test_animation_plays_in_html_and_saves_a_gif(tmp_path):
     assert 'class="anim-slider"' in html and ".play_animation()" in html
     with pytest.raises(ValueError, match=".gif"):
         viz.save_gif(anim, tmp_path / "a.mp4")
+
+
+def test_plot_rates_draws_one_bar_per_row_with_intervals():
+    import pandas as pd
+
+    from gan_helpers import stats
+
+    table = stats.success_table(pd.DataFrame({"m": ["a", "a", "b"], "success": [True, False, True]}), by="m")
+    ax = viz.plot_rates(table)
+    y = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+    assert y["a"] > y["b"]  # first row on top
+    assert [p.get_width() for p in ax.patches] == pytest.approx([0.5, 1.0])
+    with pytest.raises(ValueError, match="rate"):
+        viz.plot_rates(pd.DataFrame({"x": [1]}))
+    plt.close("all")
