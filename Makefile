@@ -16,7 +16,7 @@ NB ?= notebooks/01_single_point_gan.ipynb
 PARAMS ?=
 OUT_DIR ?= lesson_runs
 
-.PHONY: help venv book test test-fast nb execute lesson bench clean
+.PHONY: help venv book test test-fast nb execute lesson bench clean classifier
 
 help:
 	@echo "make book      build the course (HTML) and print where it is"
@@ -27,6 +27,7 @@ help:
 	@echo "make lesson NB=notebooks/01_...ipynb PARAMS='-p num_steps 500'"
 	@echo "               run one lesson with other parameters into $(OUT_DIR)/"
 	@echo "make bench     run the benchmarks"
+	@echo "make classifier  retrain the MNIST classifier used by the metrics"
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,3 +64,6 @@ bench: venv
 
 clean:
 	rm -rf _build $(OUT_DIR) .pytest_cache
+
+classifier: venv
+	$(BIN)/python tools/train_classifier.py

@@ -1,12 +1,19 @@
 """Helpers for the GAN course: every reusable line the lessons share.
 
-Modules: ``utils`` (seeding, device, argument checks), ``viz`` (function
-plots, animations), ``point`` (the single-point GAN, single and vectorised), ``stats``
-(success rates with Wilson intervals).
+Modules, one per concept: ``utils`` (seeding, device, argument checks),
+``viz`` (function plots, animations, rate charts), ``stats`` (success rates
+with Wilson intervals), ``point`` (the single-point GAN, single and
+vectorised), ``losses`` (GAN losses on logits), ``models`` (MLP GANs, maxout,
+virtual batch norm), ``train`` (the training loop and checkpoints), ``data``
+(MNIST offline and online, toy distributions) and ``metrics`` (an MNIST
+classifier and the metrics built on it).
 """
 
-from . import point, stats, utils, viz
+from . import data, losses, metrics, models, point, stats, train, utils, viz
 from .utils import get_device, seed_everything
 
-__all__ = ["point", "stats", "utils", "viz", "get_device", "seed_everything"]
+__all__ = [
+    "data", "losses", "metrics", "models", "point", "stats", "train", "utils", "viz",
+    "get_device", "seed_everything",
+]
 __version__ = "0.1.0"

@@ -1,0 +1,274 @@
+import hashlib
+import math
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from gan_helpers import metrics
+from gan_helpers.data import load_mnist
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    return load_mnist("bundled", "heldout")
+
+
+@pytest.fixture(scope="module")
+def train():
+    return load_mnist("bundled", "train")
+
+
+@pytest.fixture(scope="module")
+def noise():
+    return torch.rand(1000, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+
+
+@pytest.fixture(scope="module")
+def one_digit(heldout):
+    return heldout[0][:1].repeat(300, 1, 1, 1)  # (300, 1, 28, 28): the same digit 300 times
+
+
+# ----------------------------------------------------------------------------
+# The classifier and its weights
+# ----------------------------------------------------------------------------
+
+
+def test_classifier_shapes():
+    model = metrics.MNISTClassifier()
+    x = torch.zeros(3, 1, 28, 28)
+    assert model(x).shape == (3, 10)
+    assert model.features(x).shape == (3, 64)
+    assert sum(p.numel() for p in model.parameters()) < 250_000
+
+
+def test_weights_file_is_small_and_matches_its_checksum():
+    path = metrics.CLASSIFIER_PATH
+    assert path.is_file()
+    assert path.stat().st_size < 1_000_000
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == metrics.CLASSIFIER_SHA256
+
+
+def test_heldout_accuracy_is_at_least_96_percent(heldout):
+    images, labels = heldout
+    accuracy = (metrics.predict(images).argmax(dim=1) == labels).double().mean().item()
+    assert accuracy >= 0.96, accuracy
+
+
+def test_load_classifier_is_cached_frozen_and_in_eval_mode():
+    model = metrics.load_classifier()
+    assert model is metrics.load_classifier("cpu") is metrics.load_classifier(torch.device("cpu"))
+    assert not model.training
+    assert not any(p.requires_grad for p in model.parameters())
+    assert next(model.parameters()).device == torch.device("cpu")
+
+
+@pytest.fixture
+def fresh_classifier_cache():
+    metrics.load_classifier.cache_clear()
+    yield
+    metrics.load_classifier.cache_clear()
+
+
+def test_corrupted_weights_are_refused(monkeypatch, tmp_path, fresh_classifier_cache):
+    corrupted = tmp_path / "mnist_classifier.pt"
+    raw = bytearray(metrics.CLASSIFIER_PATH.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF  # flip one byte
+    corrupted.write_bytes(bytes(raw))
+    monkeypatch.setattr(metrics, "CLASSIFIER_PATH", corrupted)
+    with pytest.raises(RuntimeError, match="corrupted") as info:
+        metrics.load_classifier()
+    assert "make classifier" in str(info.value)
+    assert metrics.CLASSIFIER_SHA256 in str(info.value)
+
+
+def test_missing_weights_say_how_to_rebuild(monkeypatch, tmp_path, fresh_classifier_cache):
+    monkeypatch.setattr(metrics, "CLASSIFIER_PATH", tmp_path / "absent.pt")
+    with pytest.raises(RuntimeError, match="missing.*make classifier"):
+        metrics.load_classifier()
+
+
+# ----------------------------------------------------------------------------
+# Predictions and class histograms
+# ----------------------------------------------------------------------------
+
+
+def test_predict_is_the_softmax_of_the_logits(heldout):
+    images = heldout[0][:50]
+    probs = metrics.predict(images)
+    assert probs.shape == (50, 10) and probs.dtype == torch.float32
+    assert torch.allclose(probs.sum(dim=1), torch.ones(50), atol=1e-5)
+    with torch.no_grad():
+        expected = torch.softmax(metrics.load_classifier()(images), dim=1)
+    assert torch.allclose(probs, expected, atol=1e-5)
+
+
+def test_batch_size_does_not_change_results(heldout):
+    images = heldout[0][:97]
+    assert torch.allclose(metrics.predict(images, batch_size=10), metrics.predict(images), atol=1e-6)
+    assert torch.equal(metrics.class_histogram(images, batch_size=7), metrics.class_histogram(images))
+
+
+def test_other_float_dtypes_are_accepted(heldout):
+    images = heldout[0][:20]
+    assert torch.allclose(metrics.predict(images.double()), metrics.predict(images), atol=1e-6)
+
+
+def test_heldout_digits_cover_all_classes_evenly(heldout):
+    images, labels = heldout
+    counts = metrics.class_histogram(images)
+    assert counts.shape == (10,) and counts.dtype == torch.int64 and counts.sum() == 1000
+    assert metrics.classes_covered(images) == 10
+    kl = metrics.kl_to_uniform(images)
+    assert 0 <= kl < 0.02, kl
+    true_share = torch.bincount(labels, minlength=10).double() / 1000
+    assert kl == pytest.approx(float((true_share * torch.log(true_share * 10)).sum()), abs=0.01)
+
+
+def test_one_repeated_digit_covers_one_class(one_digit):
+    counts = metrics.class_histogram(one_digit)
+    assert (counts > 0).sum() == 1 and counts.max() == 300
+    assert metrics.classes_covered(one_digit) == 1
+    assert metrics.kl_to_uniform(one_digit) == pytest.approx(math.log(10))
+
+
+def test_classes_covered_ignores_small_shares(heldout, one_digit):
+    images, labels = heldout
+    mixed = torch.cat([one_digit, images[labels != labels[0]][:2]])  # 300 of one digit + 2 others
+    assert metrics.classes_covered(mixed, min_share=0.0) >= 2
+    assert metrics.classes_covered(mixed, min_share=0.01) == 1
+
+
+def test_kl_to_uniform_formula():
+    """Two classes, half each: KL = log 10 - log 2."""
+    images, labels = load_mnist("bundled", "heldout")
+    preds = metrics.predict(images).argmax(1)
+    a = images[(preds == 0) & (labels == 0)][:40]
+    b = images[(preds == 1) & (labels == 1)][:40]
+    assert metrics.kl_to_uniform(torch.cat([a, b])) == pytest.approx(math.log(10) - math.log(2))
+
+
+# ----------------------------------------------------------------------------
+# Classifier score
+# ----------------------------------------------------------------------------
+
+
+def test_classifier_score_of_real_digits_beats_one_repeated_digit(heldout, one_digit):
+    real = metrics.classifier_score(heldout[0])
+    single = metrics.classifier_score(one_digit)
+    assert 8.0 < real <= 10.0, real
+    assert single == pytest.approx(1.0, abs=1e-6)
+    assert real > single
+
+
+def test_classifier_score_formula(heldout):
+    images = heldout[0][:200]
+    p = metrics.predict(images).double()
+    p_y = p.mean(0)
+    expected = math.exp((p * (p.log() - p_y.log())).sum(1).mean().item())
+    assert metrics.classifier_score(images) == pytest.approx(expected, rel=1e-4)
+
+
+# ----------------------------------------------------------------------------
+# Classifier Frechet distance
+# ----------------------------------------------------------------------------
+
+
+def test_frechet_distance_of_gaussians_reference_answers():
+    # 1-D: (m_a - m_b)^2 + (s_a - s_b)^2
+    d = metrics.frechet_distance_gaussians([1.0], [[4.0]], [3.0], [[9.0]])
+    assert d == pytest.approx((1 - 3) ** 2 + (2 - 3) ** 2)
+    # diagonal covariances: sum of (sqrt(a_i) - sqrt(b_i))^2
+    a, b = np.array([1.0, 4.0, 0.25]), np.array([9.0, 1.0, 0.25])
+    mu_a, mu_b = np.zeros(3), np.array([1.0, 0.0, -1.0])
+    d = metrics.frechet_distance_gaussians(mu_a, np.diag(a), mu_b, np.diag(b))
+    assert d == pytest.approx(2 + np.sum((np.sqrt(a) - np.sqrt(b)) ** 2))
+    # rotation-invariant
+    q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(3, 3)))
+    rotated = metrics.frechet_distance_gaussians(q @ mu_a, q @ np.diag(a) @ q.T, q @ mu_b, q @ np.diag(b) @ q.T)
+    assert rotated == pytest.approx(d)
+
+
+def test_frechet_distance_gaussians_checks_shapes():
+    with pytest.raises(ValueError, match=r"cov_b must have shape \(2, 2\)"):
+        metrics.frechet_distance_gaussians(np.zeros(2), np.eye(2), np.zeros(2), np.eye(3))
+    with pytest.raises(ValueError, match="mu_a must be finite"):
+        metrics.frechet_distance_gaussians([np.nan, 0], np.eye(2), np.zeros(2), np.eye(2))
+
+
+def test_sqrtm_and_eigen_paths_agree(train, heldout, monkeypatch):
+    fa = metrics.classifier_features(train[0][:1000]).double().numpy()
+    fb = metrics.classifier_features(heldout[0]).double().numpy()
+    ca, cb = np.cov(fa, rowvar=False), np.cov(fb, rowvar=False)
+    with_scipy = metrics._trace_sqrt_product(ca, cb)
+    assert with_scipy == pytest.approx(metrics._trace_sqrt_product_eigh(ca, cb), rel=1e-6)
+    monkeypatch.setitem(sys.modules, "scipy.linalg", None)  # as if SciPy were not installed
+    assert metrics._trace_sqrt_product(ca, cb) == pytest.approx(with_scipy, rel=1e-6)
+
+
+def test_frechet_distance_real_vs_real_is_small_and_real_vs_noise_large(train, heldout, noise):
+    real = metrics.frechet_distance(train[0], heldout[0])
+    fake = metrics.frechet_distance(heldout[0], noise)
+    assert fake > 20 * real, (real, fake)
+    assert metrics.frechet_distance(heldout[0], heldout[0]) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_frechet_distance_is_symmetric_and_sees_collapse(heldout, one_digit):
+    images = heldout[0]
+    ab = metrics.frechet_distance(images[:500], images[500:])
+    assert ab == pytest.approx(metrics.frechet_distance(images[500:], images[:500]), rel=1e-6)
+    assert metrics.frechet_distance(one_digit, images) > 20 * ab
+
+
+# ----------------------------------------------------------------------------
+# Bad inputs
+# ----------------------------------------------------------------------------
+
+GOOD = torch.zeros(4, 1, 28, 28)
+
+
+@pytest.mark.parametrize(
+    "images, match",
+    [
+        (np.zeros((4, 1, 28, 28), dtype=np.float32), r"must be a float tensor of shape \(N, 1, 28, 28\).*got ndarray"),
+        (torch.zeros(4, 1, 28, 28, dtype=torch.uint8), r"got dtype torch.uint8 \(pixel values 0..255\?"),
+        (torch.zeros(4, 1, 28, 28, dtype=torch.int64), r"got dtype torch.int64"),
+        (torch.zeros(4, 28, 28), r"got shape \(4, 28, 28\) \(add the channel dimension"),
+        (torch.zeros(4, 784), r"got shape \(4, 784\) \(flat vectors\?"),
+        (torch.zeros(4, 3, 32, 32), r"got shape \(4, 3, 32, 32\)"),
+        (torch.zeros(0, 1, 28, 28), r"at least 1 image"),
+        (torch.full((4, 1, 28, 28), float("nan")), r"got NaN or infinite values"),
+        (torch.full((4, 1, 28, 28), 255.0), r"values in \[-1, 1\].*got values in \[255, 255\] \(images in \[0, 1\]"),
+        (torch.full((4, 1, 28, 28), -1.5), r"got values in \[-1.5, -1.5\]"),
+    ],
+    ids=["numpy", "uint8", "int64", "no-channel", "flat", "rgb", "empty", "nan", "0-255", "below"],
+)
+@pytest.mark.parametrize(
+    "metric",
+    [metrics.predict, metrics.class_histogram, metrics.classes_covered, metrics.kl_to_uniform, metrics.classifier_score,
+     metrics.classifier_features],
+)
+def test_bad_images_raise_a_helpful_error(metric, images, match):
+    with pytest.raises(ValueError, match=match):
+        metric(images)
+
+
+def test_slightly_out_of_range_values_are_accepted():
+    metrics.predict(GOOD + 1.0005)
+
+
+def test_frechet_distance_bad_inputs():
+    with pytest.raises(ValueError, match=r"images_b must be a float tensor.*got shape \(4, 28, 28\)"):
+        metrics.frechet_distance(GOOD, torch.zeros(4, 28, 28))
+    with pytest.raises(ValueError, match="images_a must hold at least 2 image"):
+        metrics.frechet_distance(GOOD[:1], GOOD)
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match=r"min_share must be in \[0, 1\]"):
+        metrics.classes_covered(GOOD, min_share=1.5)
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+        metrics.predict(GOOD, batch_size=0)
+    with pytest.raises(ValueError, match="classifier must be an MNISTClassifier"):
+        metrics.predict(GOOD, classifier=torch.nn.Linear(784, 10))
