@@ -7,8 +7,6 @@ BIN := $(VENV)/bin
 # pyproject.toml allows newer releases. Override: make TORCH_SPEC='torch' book
 TORCH_SPEC ?= torch==2.13.0
 PIP_FLAGS ?= -q --disable-pip-version-check
-# Small tensors: keep OpenMP threads from spin-waiting on a busy 2-core machine.
-export OMP_WAIT_POLICY ?= PASSIVE
 export MPLBACKEND ?= Agg
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 

@@ -49,6 +49,7 @@ from .utils import check_choice, check_finite, check_int, check_positive, check_
 
 __all__ = [
     "TrainConfig",
+    "make_optimizer",
     "d_step",
     "g_step",
     "sample_batch",
@@ -75,6 +76,8 @@ class TrainConfig:
     * ``num_steps``: training steps (each: ``d_steps`` D updates, then ``g_steps`` G updates).
     * ``batch_size``: examples per real batch and per batch of z.
     * ``lr_g``, ``lr_d``, ``betas``: Adam's settings for G and D.
+    * ``optimizer``: ``"adam"`` (default) or ``"sgd"`` (SGD with ``momentum``,
+      as in Goodfellow et al. 2014).
     * ``g_loss``: ``"non_saturating"`` or ``"minimax"`` (see :mod:`gan_helpers.losses`).
     * ``real_label``: D's target for reals; < 1 is one-sided label smoothing.
     * ``detach``: False reproduces the missing ``.detach()`` (see :func:`d_step`).
@@ -97,6 +100,8 @@ class TrainConfig:
     log_every: int = 1
     checkpoint_every: int = 0
     seed: int = 0
+    optimizer: str = "adam"
+    momentum: float = 0.5
 
     def __post_init__(self) -> None:
         check_int("num_steps", self.num_steps, minimum=1)
@@ -119,6 +124,17 @@ class TrainConfig:
         check_int("log_every", self.log_every, minimum=1)
         check_int("checkpoint_every", self.checkpoint_every, minimum=0)
         check_int("seed", self.seed, minimum=0)
+        check_choice("optimizer", self.optimizer, ("adam", "sgd"))
+        momentum = check_finite("momentum", self.momentum)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
+
+
+def make_optimizer(model: nn.Module, lr: float, config: TrainConfig) -> torch.optim.Optimizer:
+    """The optimiser ``config`` asks for: Adam(lr, betas) or SGD(lr, momentum)."""
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=config.momentum)
+    return torch.optim.Adam(model.parameters(), lr=lr, betas=config.betas)
 
 
 # ----------------------------------------------------------------------------
@@ -480,8 +496,8 @@ def train(
     modes = (G.training, D.training)
 
     gen = torch.Generator().manual_seed(config.seed)  # real batches and z
-    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=config.betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=config.betas)
+    opt_g = make_optimizer(G, config.lr_g, config)
+    opt_d = make_optimizer(D, config.lr_d, config)
     history: dict[str, list] = {col: [] for col in HISTORY_COLUMNS}
     start, seconds_before = 0, 0.0
     if checkpoint is not None and resume and os.path.exists(checkpoint):

@@ -325,3 +325,17 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path, data, g
     cols = ["step", "loss_d", "loss_g", "d_real", "d_fake"]
     pd.testing.assert_frame_equal(resumed[cols], full[cols])
     assert torch.load(path, weights_only=True)["step"] == N
+
+
+def test_optimizer_option_builds_sgd_or_adam():
+    from gan_helpers import models
+    from gan_helpers.train import TrainConfig, make_optimizer
+
+    D = models.MLPDiscriminator(in_shape=(2,), hidden=(4,))
+    sgd = make_optimizer(D, 0.1, TrainConfig(optimizer="sgd", momentum=0.7))
+    assert isinstance(sgd, torch.optim.SGD) and sgd.param_groups[0]["momentum"] == 0.7
+    assert isinstance(make_optimizer(D, 0.1, TrainConfig()), torch.optim.Adam)
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer="rmsprop")
+    with pytest.raises(ValueError, match="momentum"):
+        TrainConfig(optimizer="sgd", momentum=1.0)
