@@ -551,7 +551,7 @@ def _simulate(seeds, lrs, config, record_every, device, progress, chunk, **optio
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=cfg.num_steps, desc=f"{R} runs", leave=False)
+        bar = tqdm(total=cfg.num_steps, desc=f"{R} runs", leave=False, mininterval=1.0)
     for start in range(0, cfg.num_steps, chunk):
         n = min(chunk, cfg.num_steps - start)
         block = torch.stack([torch.rand(n * n_u, generator=g).view(n, n_u) for g in gens])  # (S, n, n_u)

@@ -504,7 +504,9 @@ def train(
         state = load_checkpoint(checkpoint, G, D, opt_g, opt_d)
         for opt, lr in ((opt_g, config.lr_g), (opt_d, config.lr_d)):
             for group in opt.param_groups:  # the config, not the file, sets these
-                group["lr"], group["betas"] = lr, config.betas
+                group["lr"] = lr
+                if "betas" in group:
+                    group["betas"] = config.betas
         gen.set_state(state["rng_state"])
         torch.set_rng_state(state["torch_rng_state"])
         if state.get("cuda_rng_state") is not None and torch.cuda.is_available():
@@ -515,7 +517,9 @@ def train(
 
     B = config.batch_size
     t0 = time.perf_counter()
-    bar = tqdm(total=config.num_steps, initial=start, disable=not progress, desc="training")
+    # At most one refresh a second: in a notebook every refresh is a message to the front end,
+    # and a cell that sends thousands of them can overflow the kernel's message queue.
+    bar = tqdm(total=config.num_steps, initial=start, disable=not progress, desc="training", mininterval=1.0)
     try:
         for step in range(start + 1, config.num_steps + 1):
             G.train()  # (a callback may have changed the modes)
@@ -537,7 +541,7 @@ def train(
             if step % config.log_every == 0:
                 for col in HISTORY_COLUMNS:
                     history[col].append(row[col])
-                bar.set_postfix(loss_d=f"{row['loss_d']:.3f}", loss_g=f"{row['loss_g']:.3f}")
+                bar.set_postfix(loss_d=f"{row['loss_d']:.3f}", loss_g=f"{row['loss_g']:.3f}", refresh=False)
             for cb in callbacks:
                 cb(step, G, D, row)
             bar.update(1)
