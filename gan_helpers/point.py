@@ -38,7 +38,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .utils import (
+    check_betas,
     check_choice,
     check_finite,
     check_int,
@@ -110,12 +111,7 @@ class PointConfig:
         check_int("batch_size", self.batch_size, minimum=1)
         check_finite("target", self.target)
         check_choice("optimizer", self.optimizer, ("adam", "sgd"))
-        if len(tuple(self.betas)) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2) in [0, 1), got {self.betas!r}")
-        for i, beta in enumerate(self.betas):
-            beta = check_finite(f"betas[{i}]", beta)
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"betas[{i}] must be in [0, 1), got {beta!r}")
+        check_betas("betas", self.betas)
         check_positive("init_scale", self.init_scale)
         check_unit_interval("real_label", self.real_label)
         check_unit_interval("fake_label", self.fake_label)
@@ -343,6 +339,12 @@ def _theta_d(params: dict[str, np.ndarray]) -> torch.Tensor:
     return torch.cat([torch.as_tensor(np.asarray(params[k], dtype=np.float32)).reshape(R, -1) for k in _D_COLS], 1)
 
 
+def _per_run_values(values, runs: int) -> torch.Tensor:
+    """Values as a float tensor (R, N): one grid (N,) shared by all runs, or one row per run."""
+    v = torch.as_tensor(np.asarray(values, dtype=np.float32))
+    return v.expand(runs, -1) if v.dim() == 1 else v
+
+
 def discriminator_prob(params: dict[str, np.ndarray], values) -> np.ndarray:
     """P(real) from every run's D: an array (R, N).
 
@@ -350,8 +352,7 @@ def discriminator_prob(params: dict[str, np.ndarray], values) -> np.ndarray:
     ``values`` is one grid (N,) shared by all runs, or one row per run (R, N).
     """
     theta_d = _theta_d(params)
-    v = torch.as_tensor(np.asarray(values, dtype=np.float32))
-    v = v.expand(theta_d.shape[0], -1) if v.dim() == 1 else v
+    v = _per_run_values(values, theta_d.shape[0])
     with torch.no_grad():
         return torch.sigmoid(_d_forward(theta_d, v)[1]).numpy()
 
@@ -701,8 +702,7 @@ FAILURE_TYPES = {
 def d_slope(params: dict[str, np.ndarray], values) -> np.ndarray:
     """dD/dv (of the probability) for every run at ``values`` (N,) or (R, N)."""
     theta_d = _theta_d(params)
-    v = torch.as_tensor(np.asarray(values, dtype=np.float32))
-    v = (v.expand(theta_d.shape[0], -1) if v.dim() == 1 else v).clone().requires_grad_(True)
+    v = _per_run_values(values, theta_d.shape[0]).clone().requires_grad_(True)
     prob = torch.sigmoid(_d_forward(theta_d, v)[1])
     (grad,) = torch.autograd.grad(prob.sum(), v)
     return grad.numpy()

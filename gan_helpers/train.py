@@ -45,7 +45,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .losses import G_LOSSES, d_loss, get_g_loss
-from .utils import check_choice, check_finite, check_int, check_positive, check_unit_interval
+from .utils import check_betas, check_choice, check_finite, check_int, check_positive, check_unit_interval
 
 __all__ = [
     "TrainConfig",
@@ -108,13 +108,7 @@ class TrainConfig:
         check_int("batch_size", self.batch_size, minimum=1)
         check_positive("lr_g", self.lr_g)
         check_positive("lr_d", self.lr_d)
-        if isinstance(self.betas, (str, bytes)) or len(tuple(self.betas)) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2) in [0, 1), got {self.betas!r}")
-        for i, beta in enumerate(self.betas):
-            beta = check_finite(f"betas[{i}]", beta)
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"betas[{i}] must be in [0, 1), got {beta!r}")
-        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        object.__setattr__(self, "betas", check_betas("betas", self.betas))
         check_int("d_steps", self.d_steps, minimum=1)
         check_int("g_steps", self.g_steps, minimum=1)
         check_choice("g_loss", self.g_loss, G_LOSSES)

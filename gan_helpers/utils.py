@@ -22,6 +22,7 @@ __all__ = [
     "check_int",
     "check_choice",
     "check_unit_interval",
+    "check_betas",
 ]
 
 
@@ -112,3 +113,16 @@ def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value
+
+
+def check_betas(name: str, betas) -> tuple[float, float]:
+    """Adam's ``(beta1, beta2)`` as floats, or ``ValueError`` unless both lie in [0, 1)."""
+    if isinstance(betas, (str, bytes)) or len(tuple(betas)) != 2:
+        raise ValueError(f"{name} must be a pair (beta1, beta2) in [0, 1), got {betas!r}")
+    out = []
+    for i, beta in enumerate(betas):
+        beta = check_finite(f"{name}[{i}]", beta)
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"{name}[{i}] must be in [0, 1), got {beta!r}")
+        out.append(beta)
+    return out[0], out[1]
