@@ -5,15 +5,16 @@ Modules, one per concept: ``utils`` (seeding, device, argument checks),
 with Wilson intervals), ``point`` (the single-point GAN, single and
 vectorised), ``losses`` (GAN losses on logits), ``models`` (MLP GANs, maxout,
 virtual batch norm), ``train`` (the training loop and checkpoints), ``data``
-(MNIST offline and online, toy distributions) and ``metrics`` (an MNIST
-classifier and the metrics built on it).
+(MNIST offline and online, toy distributions), ``metrics`` (an MNIST
+classifier and the metrics built on it) and ``toy`` (distances and mode
+coverage on toy data).
 """
 
-from . import data, losses, metrics, models, point, stats, train, utils, viz
+from . import data, losses, metrics, models, point, stats, toy, train, utils, viz
 from .utils import get_device, seed_everything
 
 __all__ = [
-    "data", "losses", "metrics", "models", "point", "stats", "train", "utils", "viz",
+    "data", "losses", "metrics", "models", "point", "stats", "toy", "train", "utils", "viz",
     "get_device", "seed_everything",
 ]
 __version__ = "0.1.0"

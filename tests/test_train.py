@@ -339,3 +339,24 @@ def test_optimizer_option_builds_sgd_or_adam():
         TrainConfig(optimizer="rmsprop")
     with pytest.raises(ValueError, match="momentum"):
         TrainConfig(optimizer="sgd", momentum=1.0)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_make_optimizer_batched_update_gives_the_same_weights_as_a_loop(optimizer):
+    cfg = T.TrainConfig(optimizer=optimizer, momentum=0.5)
+    nets = []
+    for make in (lambda m: T.make_optimizer(m, 1e-2, cfg),
+                 lambda m: (torch.optim.SGD(m.parameters(), lr=1e-2, momentum=0.5, foreach=False) if optimizer == "sgd"
+                            else torch.optim.Adam(m.parameters(), lr=1e-2, betas=cfg.betas, foreach=False))):
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Tanh(), torch.nn.Linear(7, 1))
+        opt = make(net)
+        g = torch.Generator().manual_seed(1)
+        for _ in range(20):
+            loss = net(torch.randn(16, 5, generator=g)).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        nets.append(net)
+    for a, b in zip(nets[0].parameters(), nets[1].parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
