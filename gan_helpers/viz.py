@@ -1,4 +1,4 @@
-"""Figures and animations: 1-D function plots and training animations.
+"""Figures and animations: 1-D function plots, training animations and image grids.
 
 Animations are matplotlib ``FuncAnimation`` objects shown with
 ``to_jshtml()``, so they play in the static book (no kernel, no internet);
@@ -17,7 +17,7 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 
 from .utils import check_int, check_positive
 
-__all__ = ["plot_function", "PointGanPlot", "animate", "show_animation", "save_gif", "plot_rates"]
+__all__ = ["plot_function", "PointGanPlot", "animate", "show_animation", "save_gif", "plot_rates", "image_grid", "show_images"]
 
 
 def _as_numpy(values) -> np.ndarray:
@@ -162,4 +162,38 @@ def plot_rates(table, ax: plt.Axes | None = None, labels: Sequence[str] | None =
     ax.set_xlabel("share of runs that succeed (95% Wilson interval)")
     if title:
         ax.set_title(title)
+    return ax
+
+
+def image_grid(images: torch.Tensor, nrow: int = 8, padding: int = 0) -> torch.Tensor:
+    """Tile the first ``nrow * nrow`` images (N, C, H, W) into one image, row by row.
+
+    Returns ``(nrow * H + (nrow - 1) * padding, nrow * W + ...)`` for one
+    channel, or ``(..., ..., C)`` for C > 1 (ready for ``imshow``), on the
+    CPU; padding pixels take the images' minimum. Fewer than ``nrow * nrow``
+    images leave the rest of the grid at that value too.
+    """
+    if not isinstance(images, torch.Tensor) or images.dim() != 4 or len(images) == 0:
+        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"images must be a tensor (N, C, H, W) with N >= 1, got {got}")
+    nrow = check_int("nrow", nrow, minimum=1)
+    padding = check_int("padding", padding, minimum=0)
+    x = images[: nrow * nrow].detach().float().cpu()  # (n, C, H, W)
+    n, c, h, w = x.shape
+    background = x.min().item()
+    grid = torch.full((c, nrow * h + (nrow - 1) * padding, nrow * w + (nrow - 1) * padding), background)
+    for i in range(n):
+        top, left = (i // nrow) * (h + padding), (i % nrow) * (w + padding)
+        grid[:, top : top + h, left : left + w] = x[i]
+    return grid[0] if c == 1 else grid.permute(1, 2, 0)  # (H', W') or (H', W', C)
+
+
+def show_images(images: torch.Tensor, ax: plt.Axes | None = None, title: str = "", nrow: int = 8) -> plt.Axes:
+    """Draw :func:`image_grid` of images in [-1, 1] (grey for one channel) on ``ax``, without ticks."""
+    grid = image_grid(images, nrow=nrow, padding=1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    ax.imshow(((grid + 1) / 2).clamp(0, 1).numpy(), cmap="gray", vmin=0, vmax=1)
+    ax.set(title=title, xticks=[], yticks=[])
+    ax.grid(False)
     return ax

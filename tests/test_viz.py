@@ -72,3 +72,26 @@ def test_plot_rates_draws_one_bar_per_row_with_intervals():
     with pytest.raises(ValueError, match="rate"):
         viz.plot_rates(pd.DataFrame({"x": [1]}))
     plt.close("all")
+
+
+def test_image_grid_places_each_image_row_by_row():
+    images = torch.arange(6, dtype=torch.float32).view(6, 1, 1, 1).expand(6, 1, 2, 3).clone()  # image i is all i
+    grid = viz.image_grid(images, nrow=3, padding=1)
+    assert grid.shape == (3 * 2 + 2, 3 * 3 + 2)
+    assert grid[0, 0] == 0 and grid[0, 4] == 1 and grid[0, 8] == 2          # first row: images 0, 1, 2
+    assert grid[3, 0] == 3 and grid[4, 9] == 5                             # second row: 3, 4, 5
+    assert grid[2, 0] == 0 and grid[0, 3] == 0                             # padding takes the minimum
+    assert torch.all(grid[6:, :] == 0)                                     # the missing third row is background
+    colour = viz.image_grid(torch.rand(4, 3, 5, 5), nrow=2)
+    assert colour.shape == (10, 10, 3)
+
+
+def test_image_grid_bad_input_and_show_images():
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        viz.image_grid(torch.zeros(4, 28, 28))
+    with pytest.raises(ValueError, match="nrow"):
+        viz.image_grid(torch.zeros(4, 1, 28, 28), nrow=0)
+    ax = viz.show_images(torch.rand(9, 1, 28, 28) * 2 - 1, nrow=3, title="digits")
+    assert ax.get_title() == "digits" and len(ax.images) == 1
+    assert ax.images[0].get_array().shape == (3 * 28 + 2, 3 * 28 + 2)
+    plt.close(ax.figure)
