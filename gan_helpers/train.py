@@ -521,9 +521,9 @@ def train(
     # and a cell that sends thousands of them can overflow the kernel's message queue.
     bar = tqdm(total=config.num_steps, initial=start, disable=not progress, desc="training", mininterval=1.0)
     try:
+        G.train()
+        D.train()
         for step in range(start + 1, config.num_steps + 1):
-            G.train()  # (a callback may have changed the modes)
-            D.train()
             d_logs = []
             for _ in range(config.d_steps):
                 x_real = sample_batch(data, B, gen).to(device)  # (B, ...)
@@ -544,6 +544,9 @@ def train(
                 bar.set_postfix(loss_d=f"{row['loss_d']:.3f}", loss_g=f"{row['loss_g']:.3f}", refresh=False)
             for cb in callbacks:
                 cb(step, G, D, row)
+            if callbacks:  # a callback may have changed the modes
+                G.train()
+                D.train()
             bar.update(1)
             every = config.checkpoint_every
             if checkpoint is not None and (step == config.num_steps or (every and step % every == 0)):

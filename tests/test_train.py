@@ -360,3 +360,19 @@ def test_make_optimizer_batched_update_gives_the_same_weights_as_a_loop(optimize
         nets.append(net)
     for a, b in zip(nets[0].parameters(), nets[1].parameters()):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_training_runs_in_train_mode_even_when_a_callback_switches_modes(data):
+    G, D = tiny()
+    seen = []
+    G.register_forward_hook(lambda module, args, out: seen.append(module.training))
+    D.register_forward_hook(lambda module, args, out: seen.append(module.training))
+
+    def evaluate(step, G, D, row):  # a careless callback: leaves both in eval mode
+        G.eval()
+        D.eval()
+        seen.append("callback")
+
+    T.train(G, D, data, config(num_steps=3), callbacks=[evaluate], progress=False)
+    assert seen.count("callback") == 3
+    assert all(s is True for s in seen if s != "callback")   # every forward pass of training in train mode
