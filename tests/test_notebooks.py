@@ -129,6 +129,61 @@ def test_notebook_stays_small(path):
     assert size < 5_000_000, f"{path.name} is {size / 1e6:.1f} MB; use fewer animation frames or a lower dpi"
 
 
+sys.path.insert(0, str(ROOT / "tools"))
+from execute_notebooks import WIDGET_STATE, WIDGET_VIEW, freeze_progress_bars, progress_bar_text  # noqa: E402
+
+
+def _model(name, **state):
+    return {"model_name": name, "model_module": "@jupyter-widgets/controls", "state": state}
+
+
+def _notebook_with_a_bar_and_a_slider():
+    state = {
+        "box": _model("HBoxModel", children=["IPY_MODEL_left", "IPY_MODEL_bar", "IPY_MODEL_right"], layout="IPY_MODEL_lay"),
+        "left": _model("HTMLModel", value="training:\u2007100%", style="IPY_MODEL_sty"),
+        "bar": _model("FloatProgressModel", value=40.0, max=40.0, layout="IPY_MODEL_lay2"),
+        "right": _model("HTMLModel", value="\u200740/40\u2007[00:01&lt;00:00]"),
+        "lay": _model("LayoutModel"), "lay2": _model("LayoutModel"), "sty": _model("HTMLStyleModel"),
+        "slider": _model("FloatSliderModel", value=1.0, layout="IPY_MODEL_lay3"), "lay3": _model("LayoutModel"),
+    }
+    view = lambda mid: {"output_type": "display_data", "metadata": {},
+                        "data": {WIDGET_VIEW: {"model_id": mid, "version_major": 2, "version_minor": 0}, "text/plain": "0%"}}
+    cell = {"cell_type": "code", "source": "", "metadata": {}, "execution_count": 1, "outputs": [view("box"), view("slider")]}
+    return {"cells": [cell], "metadata": {"widgets": {WIDGET_STATE: {"state": state, "version_major": 2, "version_minor": 0}}}}
+
+
+def test_freeze_progress_bars_keeps_the_final_line_and_other_widgets():
+    nb = _notebook_with_a_bar_and_a_slider()
+    assert freeze_progress_bars(nb) == 1
+    bar, slider = nb["cells"][0]["outputs"]
+    assert bar["data"] == {"text/plain": "training: 100%|██████████| 40/40 [00:01<00:00]"}
+    assert WIDGET_VIEW in slider["data"]                                    # the slider is left alone
+    assert set(nb["metadata"]["widgets"][WIDGET_STATE]["state"]) == {"slider", "lay3"}
+    assert freeze_progress_bars(nb) == 0                                    # idempotent
+
+
+def test_freeze_progress_bars_drops_the_widget_metadata_when_nothing_is_left():
+    nb = _notebook_with_a_bar_and_a_slider()
+    nb["cells"][0]["outputs"].pop()                                         # no slider output
+    del nb["metadata"]["widgets"][WIDGET_STATE]["state"]["slider"]
+    del nb["metadata"]["widgets"][WIDGET_STATE]["state"]["lay3"]
+    nb["metadata"]["widgets"][WIDGET_STATE]["state"]["bar"]["state"]["value"] = 10.0   # an interrupted bar
+    assert freeze_progress_bars(nb) == 1
+    assert "|██        |" in nb["cells"][0]["outputs"][0]["data"]["text/plain"]       # a quarter done: 2 of 10 blocks
+    assert "widgets" not in nb["metadata"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_progress_bars_are_committed_as_text(path):
+    """Re-execute lessons with tools/execute_notebooks.py: it turns finished progress bars into text."""
+    nb = load(path)
+    state = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in code_cells(nb):
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            assert not view or progress_bar_text(state, view["model_id"]) is None, src(cell)[:80]
+
+
 @pytest.mark.slow
 def test_lesson_1_runs_alone_outside_the_repository(tmp_path):
     """Colab opens one notebook on its own: it must need nothing beside it."""

@@ -1,20 +1,91 @@
 """Re-execute lessons in place, top to bottom, so their committed outputs are fresh.
 
 Usage: python tools/execute_notebooks.py notebooks/01_single_point_gan.ipynb [...]
+       python tools/execute_notebooks.py --freeze-only notebooks/*.ipynb
 
-Each notebook runs in its own folder with the ``python3`` kernel; the cell
-timing metadata nbclient adds is dropped so that re-running a lesson changes
-only what really changed.
+Each notebook runs in its own folder with the ``python3`` kernel. Then, so
+that re-running a lesson changes only what really changed:
+
+* the cell timing metadata nbclient adds is dropped;
+* every finished ``tqdm`` progress bar (an ipywidgets HBox of a label, a
+  bar and a counter) is replaced by one line of text showing its final
+  state, and its widget models are removed from the notebook's metadata.
+  A widget's model ids are new on every run and its state is kilobytes of
+  JSON; the line of text reads the same in the book and on GitHub. Other
+  widgets (sliders, ``interact``) keep their state.
+
+``--freeze-only`` applies the second step to notebooks without running them.
 """
 
 from __future__ import annotations
 
+import html
 import sys
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+_TQDM_PARTS = ["HTMLModel", "FloatProgressModel", "HTMLModel"]
+
+
+def _refs(value) -> list[str]:
+    """Model ids referenced (as ``"IPY_MODEL_<id>"``) anywhere inside ``value``."""
+    if isinstance(value, str):
+        return [value[len("IPY_MODEL_"):]] if value.startswith("IPY_MODEL_") else []
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _refs(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _refs(v)]
+    return []
+
+
+def progress_bar_text(state: dict, model_id: str) -> str | None:
+    """The final line of the tqdm bar whose HBox model is ``model_id``, or None if it is not one."""
+    box = state.get(model_id)
+    if not box or box.get("model_name") != "HBoxModel":
+        return None
+    parts = [state.get(r) for r in _refs(box["state"].get("children", []))]
+    if any(p is None for p in parts) or [p.get("model_name") for p in parts] != _TQDM_PARTS:
+        return None
+    left, bar, right = (p["state"] for p in parts)
+    done = bar.get("value", 0) / bar["max"] if bar.get("max") else 0.0
+    filled = max(0, min(10, round(10 * done)))
+    line = f"{html.unescape(left.get('value', ''))}|{'█' * filled}{' ' * (10 - filled)}|{html.unescape(right.get('value', ''))}"
+    return line.replace("\u2007", " ")  # tqdm pads its HTML with figure spaces
+
+
+def freeze_progress_bars(nb) -> int:
+    """Replace tqdm widget outputs by their final text in place; return how many were replaced.
+
+    ``nb`` is a notebook as nbformat reads it, or the same as plain dicts.
+    """
+    widgets = nb["metadata"].get("widgets", {}).get(WIDGET_STATE, {})
+    state = widgets.get("state", {})
+    frozen, unused = 0, set()
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            text = progress_bar_text(state, view["model_id"]) if view else None
+            if text is None:
+                continue
+            out["data"] = {"text/plain": text}
+            frozen += 1
+            todo = [view["model_id"]]
+            while todo:  # the bar's models and everything they reference (layouts, styles)
+                mid = todo.pop()
+                if mid not in unused and mid in state:
+                    unused.add(mid)
+                    todo += _refs(state[mid]["state"])
+    still_used = {r for mid in state if mid not in unused for r in _refs(state[mid]["state"])}
+    for mid in unused - still_used:
+        del state[mid]
+    if "widgets" in nb["metadata"] and not state:
+        del nb["metadata"]["widgets"]
+    return frozen
 
 
 def execute(path: Path) -> float:
@@ -24,15 +95,24 @@ def execute(path: Path) -> float:
     elapsed = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+    freeze_progress_bars(nb)
     nbformat.write(nb, path)
     return elapsed
 
 
-def main(paths: list[str]) -> None:
+def main(args: list[str]) -> None:
+    freeze_only = "--freeze-only" in args
+    paths = [a for a in args if a != "--freeze-only"]
     if not paths:
         sys.exit(__doc__)
     for p in paths:
-        print(f"{p}: ran in {execute(Path(p)):.1f} s", flush=True)
+        if freeze_only:
+            nb = nbformat.read(p, as_version=4)
+            n = freeze_progress_bars(nb)
+            nbformat.write(nb, p)
+            print(f"{p}: {n} progress bars frozen", flush=True)
+        else:
+            print(f"{p}: ran in {execute(Path(p)):.1f} s", flush=True)
 
 
 if __name__ == "__main__":
