@@ -18,6 +18,9 @@ import yaml
 
 from conftest import NOTEBOOKS, ROOT
 
+sys.path.insert(0, str(ROOT / "tools"))
+from execute_notebooks import WIDGET_STATE, WIDGET_VIEW, freeze_progress_bars, progress_bar_text  # noqa: E402
+
 ALLOWED_TAGS = {
     "parameters", "injected-parameters",
     "nbval-ignore-output", "nbval-check-output", "nbval-skip", "raises-exception",
@@ -127,10 +130,6 @@ def test_no_machine_paths_and_no_file_reads(path):
 def test_notebook_stays_small(path):
     size = path.stat().st_size
     assert size < 5_000_000, f"{path.name} is {size / 1e6:.1f} MB; use fewer animation frames or a lower dpi"
-
-
-sys.path.insert(0, str(ROOT / "tools"))
-from execute_notebooks import WIDGET_STATE, WIDGET_VIEW, freeze_progress_bars, progress_bar_text  # noqa: E402
 
 
 def _model(name, **state):
