@@ -1,9 +1,9 @@
-"""Success rates with honest error bars.
+r"""Success rates with honest error bars.
 
 A success rate from n runs is a binomial proportion; its 95% interval is the
-Wilson score interval (Wilson 1927), which, unlike the textbook
-``p +- 1.96 sqrt(p(1-p)/n)``, stays inside [0, 1] and does not collapse to a
-point when every run succeeds or every run fails.
+Wilson score interval :cite:p:`wilson1927probable`, which, unlike the textbook
+:math:`\hat p \pm 1.96 \sqrt{\hat p(1-\hat p)/n}`, stays inside [0, 1] and
+does not collapse to a point when every run succeeds or every run fails.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ __all__ = ["wilson_interval", "success_table"]
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    r"""The Wilson score interval for ``successes`` out of ``n``.
+    r"""The Wilson score interval :cite:p:`wilson1927probable` for ``successes`` out of ``n``.
 
     .. math::
         \frac{\hat p + \frac{z^2}{2n} \pm z\sqrt{\frac{\hat p(1-\hat p)}{n} + \frac{z^2}{4n^2}}}{1 + \frac{z^2}{n}}
 
-    ``z = 1.96`` gives a 95% interval.
+    with :math:`\hat p = \text{successes}/n`; ``z = 1.96`` gives a 95% interval.
     """
     n = check_int("n", n, minimum=1)
     successes = check_int("successes", successes, minimum=0)
