@@ -106,19 +106,26 @@ def expected_pages() -> dict[Path, str]:
     return pages
 
 
-def differences(pages: dict[Path, str] | None = None) -> list[str]:
-    """What differs between the pages on disk and the generated ones: one line per page."""
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when it lies inside it."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def differences(pages: dict[Path, str] | None = None, api_dir: Path = API_DIR) -> list[str]:
+    """What differs between the pages in ``api_dir`` and the generated ``pages``: one line per page."""
     pages = expected_pages() if pages is None else pages
     problems = []
     for path, text in pages.items():
-        rel = path.relative_to(ROOT)
         if not path.is_file():
-            problems.append(f"{rel}: missing")
+            problems.append(f"{_shown(path)}: missing")
         elif path.read_text(encoding="utf-8") != text:
-            problems.append(f"{rel}: out of date")
-    for path in sorted(API_DIR.glob("*.md")):
+            problems.append(f"{_shown(path)}: out of date")
+    for path in sorted(api_dir.glob("*.md")):
         if path not in pages:
-            problems.append(f"{path.relative_to(ROOT)}: no module of {PACKAGE} by that name")
+            problems.append(f"{_shown(path)}: no module of {PACKAGE} by that name")
     return problems
 
 
@@ -138,11 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in sorted(API_DIR.glob("*.md")):
         if path not in pages:
             path.unlink()
-            print(f"removed {path.relative_to(ROOT)}")
+            print(f"removed {_shown(path)}")
     for path, text in pages.items():
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-            print(f"wrote {path.relative_to(ROOT)}")
+            print(f"wrote {_shown(path)}")
     return 0
 
 
