@@ -280,14 +280,40 @@ class CondG(nn.Module):
 
 
 class CondD(nn.Module):
+    """A tiny conditional D that records the (x, y) pairs it sees."""
+
     num_classes = 3
 
     def __init__(self):
         super().__init__()
-        self.embed, self.net = nn.Embedding(3, 2), nn.Linear(4, 1)
+        self.embed, self.net, self.seen = nn.Embedding(3, 2), nn.Linear(4, 1), []
 
     def forward(self, x, y):
+        self.seen.append((x.detach().clone(), y.clone()))
         return self.net(torch.cat([x, self.embed(y)], dim=1)).squeeze(1)  # (B,)
+
+
+def test_conditional_batches_keep_each_example_with_its_own_label():
+    torch.manual_seed(0)
+    G, D = CondG(), CondD()
+    y = torch.arange(256) % 3
+    x = torch.stack([y.float(), torch.arange(256).float()], dim=1)  # x[:, 0] is the label
+    T.train(G, D, (x, y), T.TrainConfig(num_steps=3, batch_size=16), progress=False)
+    real_calls = D.seen[0::3]  # per step: D(x_real, y), D(x_fake, y), then D(G(z, y), y) in G's step
+    assert len(real_calls) == 3
+    for xs, ys in real_calls:
+        assert torch.equal(xs[:, 0], ys.float())
+        assert len(set(xs[:, 1].tolist())) > 1  # a random batch, not one example repeated
+
+
+def test_sample_every_passes_the_fixed_classes_to_a_conditional_g():
+    G, D = CondG(), CondD()
+    y_fixed = torch.tensor([0, 1, 2, 2])
+    cb = T.SampleEvery(1, torch.randn(4, 4), y_fixed=y_fixed)
+    cb(1, G, D, {})
+    assert torch.equal(G.seen[-1], y_fixed) and cb.samples[0][1].shape == (4, 2)
+    with pytest.raises(ValueError, match="y_fixed"):
+        T.SampleEvery(1, torch.randn(4, 4), y_fixed=torch.tensor([0, 1]))
 
 
 def test_conditional_training_uses_the_real_classes_for_d_and_draws_classes_for_g():

@@ -338,6 +338,7 @@ def test_optimizer_option_builds_sgd_adam_or_rmsprop():
     assert isinstance(sgd, torch.optim.SGD) and sgd.param_groups[0]["momentum"] == 0.7
     adam = make_optimizer(D, 0.1, TrainConfig())
     assert isinstance(adam, torch.optim.Adam) and adam.param_groups[0]["betas"] == (0.5, 0.999)
+    assert make_optimizer(D, 0.1, TrainConfig(betas=(0.0, 0.9))).param_groups[0]["betas"] == (0.0, 0.9)
     rmsprop = make_optimizer(D, 5e-5, TrainConfig(optimizer="rmsprop"))
     assert isinstance(rmsprop, torch.optim.RMSprop) and rmsprop.param_groups[0]["lr"] == 5e-5
     assert make_optimizer(D, 0.1, TrainConfig(optimizer="sgd")).param_groups[0]["momentum"] == 0.5
