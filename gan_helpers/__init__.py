@@ -14,6 +14,7 @@ from . import (
     callbacks,
     checkpoint,
     data,
+    dcgan,
     losses,
     metrics,
     models,
@@ -30,7 +31,7 @@ from . import (
 from .utils import get_device, seed_everything
 
 __all__ = [
-    "callbacks", "checkpoint", "data", "losses", "metrics", "models", "objectives", "point",
+    "callbacks", "checkpoint", "data", "dcgan", "losses", "metrics", "models", "objectives", "point",
     "stats", "steps", "toy", "train", "utils", "viz", "wgan",
     "get_device", "seed_everything",
 ]
