@@ -80,6 +80,7 @@ def test_api_reference_renders_every_module_with_formulas_and_citations(built_bo
     html, proc = built_book
     assert proc.returncode == 0
     index = (html / "book/api/index.html").read_text()
+    described: dict[str, str] = {}
     for name in _api_modules():
         page_path = html / f"book/api/{name}.html"
         assert page_path.is_file(), name
@@ -87,6 +88,11 @@ def test_api_reference_renders_every_module_with_formulas_and_citations(built_bo
         assert f'id="module-{name}"' in page, name  # autodoc ran
         assert 'class="problematic"' not in page and ":math:`" not in page and ":cite:" not in page, name
         assert f"{name}.html" in index, name
+        for obj in re.findall(r'<dt class="sig sig-object py" id="([^"]+)"', page):
+            assert obj.startswith(f"{name}."), f"{obj} is described on the page of {name}"  # not a re-export
+            assert obj not in described, f"{obj} is described on {described.get(obj)} and {name}"
+            described[obj] = name
+    assert "gan_helpers.stats.wilson_interval" in described
     losses = (html / "book/api/gan_helpers.losses.html").read_text()
     rendered = _rendered_maths(losses)
     expected = _docstring_maths("gan_helpers.losses")

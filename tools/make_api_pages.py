@@ -16,8 +16,8 @@ Each page, ``book/api/gan_helpers.<module>.md``, holds one ``automodule``
 directive with ``:members:``: Sphinx autodoc reads the module's docstrings
 when the book is built, so the formulas (reST ``:math:`` and ``.. math::``)
 render and the ``:cite:p:`` keys link to the bibliography. ``book/api/index.md``
-holds the package docstring and a table of the modules (autosummary: each
-module's first sentence, read at build time). ``_toc.yml`` lists the
+holds the package docstring (which module owns what) and a link to each
+module's page. ``_toc.yml`` lists the
 pages with a glob, so it does not change when the modules do.
 """
 
@@ -67,19 +67,25 @@ def api_modules() -> list[str]:
 
 
 def module_page(module_name: str) -> str:
-    """The page of one module: its name as the title, then autodoc's rendering of the module."""
+    """The page of one module: its name as the title, then autodoc's rendering of the module.
+
+    ``:ignore-module-all:`` makes autodoc document what the module defines
+    (its public names, in source order), not the names it re-exports for the
+    lessons: each object is described once, on the page of its own module.
+    """
     return (
         HEADER
         + f"\n# `{module_name}`\n\n"
         + "```{eval-rst}\n"
         + f".. automodule:: {module_name}\n"
         + "   :members:\n"
+        + "   :ignore-module-all:\n"
         + "```\n"
     )
 
 
 def index_page(modules: list[str]) -> str:
-    """The reference's first page: the package docstring and a table of the modules with their summaries."""
+    """The reference's first page: the package docstring, then a link to every module's page."""
     return (
         HEADER
         + "\n# API reference\n\n"
@@ -88,8 +94,8 @@ def index_page(modules: list[str]) -> str:
         + "[references](../bibliography.md).\n\n"
         + "```{eval-rst}\n"
         + f".. automodule:: {PACKAGE}\n\n"
-        + ".. autosummary::\n\n"
-        + "".join(f"   {name.removeprefix(PACKAGE + '.')}\n" for name in modules)
+        + "Modules:\n\n"
+        + "".join(f"* :mod:`{name}`\n" for name in modules)
         + "```\n"
     )
 
