@@ -20,6 +20,7 @@ from . import (
     metrics,
     models,
     objectives,
+    pacgan,
     point,
     stats,
     steps,
@@ -32,7 +33,7 @@ from . import (
 from .utils import get_device, seed_everything
 
 __all__ = [
-    "callbacks", "checkpoint", "data", "dcgan", "ensemble", "losses", "metrics", "models", "objectives", "point",
+    "callbacks", "checkpoint", "data", "dcgan", "ensemble", "losses", "metrics", "models", "objectives", "pacgan", "point",
     "stats", "steps", "toy", "train", "utils", "viz", "wgan",
     "get_device", "seed_everything",
 ]
