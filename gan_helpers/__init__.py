@@ -15,10 +15,12 @@ from . import (
     checkpoint,
     data,
     dcgan,
+    ensemble,
     losses,
     metrics,
     models,
     objectives,
+    pacgan,
     point,
     stats,
     steps,
@@ -31,7 +33,7 @@ from . import (
 from .utils import get_device, seed_everything
 
 __all__ = [
-    "callbacks", "checkpoint", "data", "dcgan", "losses", "metrics", "models", "objectives", "point",
+    "callbacks", "checkpoint", "data", "dcgan", "ensemble", "losses", "metrics", "models", "objectives", "pacgan", "point",
     "stats", "steps", "toy", "train", "utils", "viz", "wgan",
     "get_device", "seed_everything",
 ]
