@@ -16,8 +16,8 @@ Each page, ``book/api/gan_helpers.<module>.md``, holds one ``automodule``
 directive with ``:members:``: Sphinx autodoc reads the module's docstrings
 when the book is built, so the formulas (reST ``:math:`` and ``.. math::``)
 render and the ``:cite:p:`` keys link to the bibliography. ``book/api/index.md``
-holds the package docstring (which module owns what) and a link to each
-module's page. ``_toc.yml`` lists the
+holds the package's map (``gan_helpers/README.md``: which module owns what,
+the import direction, the conventions) and a link to each module's page. ``_toc.yml`` lists the
 pages with a glob, so it does not change when the modules do.
 """
 
@@ -85,16 +85,24 @@ def module_page(module_name: str) -> str:
 
 
 def index_page(modules: list[str]) -> str:
-    """The reference's first page: the package docstring, then a link to every module's page."""
+    """The reference's first page: the package's map (``gan_helpers/README.md``, or the package
+    docstring where there is no README), then a link to every module's page."""
+    if (ROOT / PACKAGE / "README.md").is_file():
+        overview = f"```{{include}} ../../{PACKAGE}/README.md\n:heading-offset: 1\n```\n\n"
+        modules_rst = ""
+    else:
+        overview = ""
+        modules_rst = f".. automodule:: {PACKAGE}\n\n"
     return (
         HEADER
         + "\n# API reference\n\n"
         + f"Every public module of `{PACKAGE}`, the package the lessons import, with the\n"
         + "docstrings of its functions and classes. Papers cited here are listed in the\n"
         + "[references](../bibliography.md).\n\n"
+        + overview
+        + "## Every module\n\n"
         + "```{eval-rst}\n"
-        + f".. automodule:: {PACKAGE}\n\n"
-        + "Modules:\n\n"
+        + modules_rst
         + "".join(f"* :mod:`{name}`\n" for name in modules)
         + "```\n"
     )
