@@ -46,7 +46,8 @@ def cited_keys(root: Path = ROOT) -> dict[str, set[str]]:
         for cell in cells:
             if cell["cell_type"] == "markdown":
                 add(nb, _keys("".join(cell["source"]), MYST_CITE))
-    for page in sorted((root / "book").rglob("*.md")):
+    pages = sorted((root / "book").rglob("*.md")) + sorted((root / "gan_helpers").rglob("*.md"))
+    for page in pages:  # gan_helpers/README.md is part of the book's API reference
         add(page, _keys(page.read_text(encoding="utf-8"), MYST_CITE))
     for module in sorted((root / "gan_helpers").rglob("*.py")):
         add(module, _keys(module.read_text(encoding="utf-8"), REST_CITE))
@@ -178,6 +179,7 @@ def _course(tmp_path: Path, bib_text: str) -> tuple[Path, Path]:
     (tmp_path / "notebooks" / "01_x.ipynb").write_text(json.dumps(nb))
     (tmp_path / "book" / "page.md").write_text("See {cite}`alpha2001first, beta2002second`.\n")
     (tmp_path / "gan_helpers" / "m.py").write_text('r"""A loss :cite:p:`gamma2003third`."""\n')
+    (tmp_path / "gan_helpers" / "README.md").write_text("Adam {cite:p}`alpha2001first`.\n")
     bib = tmp_path / "references.bib"
     bib.write_text(bib_text)
     return tmp_path, bib
@@ -194,7 +196,8 @@ def test_a_missing_key_is_named_with_its_file(tmp_path):
     assert missing_citations(root, bib) == []
     bib.write_text(ENTRY.format(key="gamma2003third", year=2003))
     assert missing_citations(root, bib) == [
-        "book/page.md: alpha2001first", "book/page.md: beta2002second", "notebooks/01_x.ipynb: alpha2001first",
+        "book/page.md: alpha2001first", "book/page.md: beta2002second", "gan_helpers/README.md: alpha2001first",
+        "notebooks/01_x.ipynb: alpha2001first",
     ]
 
 
