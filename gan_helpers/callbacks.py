@@ -46,7 +46,7 @@ def _device_of(module: nn.Module) -> torch.device:
 class SampleEvery:
     """Callback: every ``every`` steps, keep ``G(z_fixed)`` in ``.samples``.
 
-    ``.samples`` is a list of ``(step, x)`` with ``x`` (B, *out_shape) on the
+    ``.samples`` is a list of ``(step, x)`` with ``x`` ``(B, *out_shape)`` on the
     CPU, detached. G runs in eval mode (BatchNorm uses its running
     statistics and is not updated), so sampling does not change training.
     For a class-conditional G, ``y_fixed`` (B,) gives the classes: ``G(z_fixed, y_fixed)``.

@@ -124,7 +124,7 @@ def load_checkpoint(
 
     Returns the checkpoint's dict: ``step``, ``history``, ``rng_state``,
     ``torch_rng_state``, ``cuda_rng_state``, ``config`` (and the state dicts).
-    RNG states are returned, not applied: :func:`train` applies them.
+    RNG states are returned, not applied: :func:`~gan_helpers.train.train` applies them.
     """
     state = torch.load(os.fspath(path), map_location="cpu", weights_only=True)
     missing = {"step", "G", "D", "opt_g", "opt_d", "rng_state", "history", "architecture"} - set(state)

@@ -1,4 +1,4 @@
-r"""The GAN losses of Goodfellow et al. (2014), written on logits.
+r"""The GAN losses of :cite:t:`goodfellow2014generative`, written on logits.
 
 D outputs a logit :math:`l(x)`; its probability that ``x`` is real is
 :math:`D(x) = \sigma(l(x))`. Every loss here takes logits and goes through
@@ -76,10 +76,10 @@ def d_loss(
 
     With :math:`y_r = 1, y_f = 0` this is
     :math:`-\mathrm{mean}\log D(x) - \mathrm{mean}\log(1 - D(G(z)))`, the
-    negative of the value function of Goodfellow et al. (2014). Its minimum
+    negative of the value function of :cite:t:`goodfellow2014generative`. Its minimum
     over D, for fixed G, is at :math:`D^*(x) = p_\text{data}/(p_\text{data} + p_g)`.
 
-    ``real_label < 1`` is *one-sided label smoothing* (Salimans et al. 2016,
+    ``real_label < 1`` is *one-sided label smoothing* (:cite:t:`salimans2016improved`,
     "Improved techniques for training GANs", section 3.4): the target for
     reals becomes e.g. 0.9, which stops D from growing over-confident logits
     on real data. Only the reals are smoothed: the paper shows that a
@@ -116,7 +116,7 @@ def g_loss_non_saturating(fake_logits: torch.Tensor) -> torch.Tensor:
 
     .. math::  L_G^\text{NS} = -\,\mathrm{mean}_j \log \sigma(l_j) = \mathrm{mean}_j\,\mathrm{BCE}(l_j, 1).
 
-    Goodfellow et al. (2014), section 3: same fixed point as the minimax
+    :cite:t:`goodfellow2014generative`, section 3: same fixed point as the minimax
     loss, much stronger gradients early in training. It is always >= 0.
     """
     _check_logits("fake_logits", fake_logits)

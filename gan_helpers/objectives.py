@@ -7,15 +7,27 @@ columns it adds to the training history. The loop
 (:func:`gan_helpers.train.train`) stays the same for every GAN of the course;
 a method swaps its objective in.
 
-=================== ================================================ =========================================
-name                D's loss (minimised)                             G's loss (minimised)
-=================== ================================================ =========================================
-``minimax``         :math:`-\mathrm{mean}\log D(x) - \mathrm{mean}\log(1 - D(G(z)))`  :math:`\mathrm{mean}\log(1 - D(G(z)))`
-``non_saturating``  the same                                         :math:`-\mathrm{mean}\log D(G(z))`
-``hinge``           :math:`\mathrm{mean}\max(0, 1 - l(x)) + \mathrm{mean}\max(0, 1 + l(G(z)))`  :math:`-\mathrm{mean}\, l(G(z))`
-``wgan``            :math:`\mathrm{mean} f(G(z)) - \mathrm{mean} f(x)`, then clip  :math:`-\mathrm{mean} f(G(z))`
-``wgan-gp``         the same :math:`+\ \lambda\,\mathrm{GP}`               :math:`-\mathrm{mean} f(G(z))`
-=================== ================================================ =========================================
+.. list-table::
+   :header-rows: 1
+
+   * - name
+     - D's loss (minimised)
+     - G's loss (minimised)
+   * - ``minimax``
+     - :math:`-\mathrm{mean}\log D(x) - \mathrm{mean}\log(1 - D(G(z)))`
+     - :math:`\mathrm{mean}\log(1 - D(G(z)))`
+   * - ``non_saturating``
+     - the same
+     - :math:`-\mathrm{mean}\log D(G(z))`
+   * - ``hinge``
+     - :math:`\mathrm{mean}\max(0, 1 - l(x)) + \mathrm{mean}\max(0, 1 + l(G(z)))`
+     - :math:`-\mathrm{mean}\, l(G(z))`
+   * - ``wgan``
+     - :math:`\mathrm{mean} f(G(z)) - \mathrm{mean} f(x)`, then clip
+     - :math:`-\mathrm{mean} f(G(z))`
+   * - ``wgan-gp``
+     - the same :math:`+\ \lambda\,\mathrm{GP}`
+     - :math:`-\mathrm{mean} f(G(z))`
 
 References: :cite:t:`goodfellow2014generative` (minimax, non-saturating),
 :cite:t:`lim2017geometric` and :cite:t:`miyato2018spectral` (hinge),
@@ -78,9 +90,11 @@ class Objective:
 
     # -- the losses ---------------------------------------------------------
     def d_loss(self, real_out: torch.Tensor, fake_out: torch.Tensor, real_label: float = 1.0) -> torch.Tensor:
+        """D's loss from its outputs on a real and a fake batch."""
         raise NotImplementedError
 
     def g_loss(self, fake_out: torch.Tensor) -> torch.Tensor:
+        """G's loss from D's outputs on a fake batch."""
         raise NotImplementedError
 
     # -- what else D's step needs and logs ----------------------------------
@@ -126,7 +140,7 @@ class Objective:
 
 @dataclass(frozen=True)
 class _BCE(Objective):
-    """The losses of Goodfellow et al. (2014) on logits; D's outputs are probabilities."""
+    """The losses of :cite:t:`goodfellow2014generative` on logits; D's outputs are probabilities."""
 
     probabilistic: ClassVar[bool] = True
     _log_columns: ClassVar[tuple[str, ...]] = ("d_real", "d_fake")

@@ -93,7 +93,7 @@ def sample_batch(data, batch_size: int, generator: torch.Generator):
     of a pair ``(x, y)``, at the same indices) drawn with replacement, or
     ``data(batch_size, generator)`` for a toy sampler.
 
-    The result stays on ``data``'s device; :func:`train` moves it.
+    The result stays on ``data``'s device; :func:`~gan_helpers.train.train` moves it.
     """
     if isinstance(data, tuple):
         x, y = data

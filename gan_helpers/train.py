@@ -76,8 +76,9 @@ __all__ = [
 #: Adam's betas for the course's GANs: beta1 = 0.5 instead of PyTorch's 0.9,
 #: as :cite:t:`radford2016unsupervised` found 0.9 made training oscillate.
 ADAM_BETAS = (0.5, 0.999)
-#: "sgd" is SGD with this momentum by default: Goodfellow et al.'s MNIST
-#: model started its momentum at 0.5 (rising to 0.7, which the course omits).
+#: "sgd" is SGD with this momentum by default: the MNIST model of
+#: :cite:t:`goodfellow2014generative` started its momentum at 0.5 (rising to
+#: 0.7, which the course omits).
 SGD_MOMENTUM = 0.5
 #: The optimisers :class:`TrainConfig` knows. "rmsprop" is the WGAN paper's
 #: :cite:p:`arjovsky2017wasserstein` (learning rate 5e-5 there).
