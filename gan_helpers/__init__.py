@@ -2,19 +2,55 @@
 
 Modules, one per concept: ``utils`` (seeding, device, argument checks),
 ``viz`` (function plots, animations, rate charts), ``stats`` (success rates
-with Wilson intervals), ``point`` (the single-point GAN, single and
-vectorised), ``losses`` (GAN losses on logits), ``models`` (MLP GANs, maxout,
-virtual batch norm), ``train`` (the training loop and checkpoints), ``data``
-(MNIST offline and online, toy distributions), ``metrics`` (an MNIST
-classifier and the metrics built on it) and ``toy`` (distances and mode
-coverage on toy data).
+with Wilson intervals), ``point`` (the single-point GAN: networks and the
+single-run loop; lessons import all of it from here), ``point_config`` (its
+options and random draws), ``point_engine`` (the batched arithmetic of many
+runs), ``point_sweep`` (many runs at once), ``presets`` (lesson 2's named
+settings), ``point_analysis`` (failure types, D's slope, hand-built D's),
+``dirac`` (the Dirac-GAN), ``losses`` (GAN losses on logits), ``layers``
+(maxout, virtual batch norm, initialisations), ``mlp`` (MLP GANs), ``models``
+(where networks are imported from), ``train`` (the training loop and
+checkpoints), ``mnist`` (MNIST offline and online), ``toys`` (toy
+distributions), ``data`` (both), ``classifier`` (the MNIST classifier),
+``metrics`` (the metrics built on it) and ``toy`` (distances and mode coverage
+on toy data).
+
+Imports run one way: ``utils`` imports nothing of the package;
+``point_config`` <- ``point_engine`` <- ``point_sweep`` <- ``point_analysis``
+<- ``point`` (with ``presets`` and ``dirac``); ``layers`` <- ``mlp`` <-
+``models``; ``mnist``, ``toys`` <- ``data``; ``classifier`` <- ``metrics``.
+Networks and metrics never import losses or train; nothing imports train.
 """
 
-from . import data, losses, metrics, models, point, stats, toy, train, utils, viz
+from . import (
+    classifier,
+    data,
+    dirac,
+    layers,
+    losses,
+    metrics,
+    mlp,
+    mnist,
+    models,
+    point,
+    point_analysis,
+    point_config,
+    point_engine,
+    point_sweep,
+    presets,
+    stats,
+    toy,
+    toys,
+    train,
+    utils,
+    viz,
+)
 from .utils import get_device, seed_everything
 
 __all__ = [
     "data", "losses", "metrics", "models", "point", "stats", "toy", "train", "utils", "viz",
+    "classifier", "dirac", "layers", "mlp", "mnist", "point_analysis", "point_config", "point_engine",
+    "point_sweep", "presets", "toys",
     "get_device", "seed_everything",
 ]
 __version__ = "0.1.0"
