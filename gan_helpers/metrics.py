@@ -133,7 +133,7 @@ def classifier_score(
     :cite:p:`salimans2016improved`. High when each image is confidently one digit
     and the digits are varied: it lies between 1 (every image gets the same
     prediction) and 10 (confident predictions, spread evenly). Not an
-    Inception Score: the classifier differs, and, unlike Salimans et al., it
+    Inception Score: the classifier differs, and, unlike :cite:t:`salimans2016improved`, it
     is computed once over all N images rather than averaged over 10 splits.
     """
     check_images("images", images)

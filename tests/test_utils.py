@@ -70,6 +70,9 @@ def test_device_of_reads_parameters_then_buffers_then_defaults_to_cpu():
     only_buffer = nn.Module()
     only_buffer.register_buffer("b", torch.zeros(1, device="meta"))
     assert utils.device_of(only_buffer) == torch.device("meta")
+    both = nn.Linear(1, 1)  # parameters on the CPU, a buffer elsewhere: the parameters decide
+    both.register_buffer("b", torch.zeros(1, device="meta"))
+    assert utils.device_of(both) == torch.device("cpu")
     assert utils.device_of(nn.ReLU()) == torch.device("cpu")
     with pytest.raises(ValueError, match="module"):
         utils.device_of(torch.zeros(1))
