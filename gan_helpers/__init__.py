@@ -1,16 +1,18 @@
 """Helpers for the GAN course: every reusable line the lessons share.
 
-Modules, one per concept: ``utils`` (seeding, device, argument checks),
-``viz`` (function plots, animations, rate charts), ``stats`` (success rates
-with Wilson intervals), ``point`` (the single-point GAN: networks and the
-single-run loop; lessons import all of it from here), ``point_config`` (its
-options and random draws), ``point_engine`` (the batched arithmetic of many
-runs), ``point_sweep`` (many runs at once), ``presets`` (lesson 2's named
+Modules, one per concept: ``utils`` (seeding, devices, thread count, argument
+checks), ``viz`` (function plots, animations, rate charts), ``stats`` (success
+rates with Wilson intervals), ``point`` (the single-point GAN: networks and
+the single-run loop; lessons import all of it from here), ``point_config``
+(its options and random draws), ``point_engine`` (the batched arithmetic of
+many runs), ``point_sweep`` (many runs at once), ``presets`` (lesson 2's named
 settings), ``point_analysis`` (failure types, D's slope, hand-built D's),
-``dirac`` (the Dirac-GAN), ``losses`` (GAN losses on logits), ``layers``
-(maxout, virtual batch norm, initialisations), ``mlp`` (MLP GANs), ``models``
-(where networks are imported from), ``train`` (the training loop and
-checkpoints), ``mnist`` (MNIST offline and online), ``toys`` (toy
+``dirac`` (the Dirac-GAN), ``losses`` (GAN losses on logits), ``wgan``
+(Wasserstein losses and penalties), ``objectives`` (the objectives the loop
+trains with), ``layers`` (maxout, virtual batch norm, initialisations),
+``mlp`` (MLP GANs), ``dcgan`` (convolutional GANs), ``models`` (where networks
+are imported from), ``steps``, ``callbacks``, ``checkpoint`` and ``train``
+(the training loop), ``mnist`` (MNIST offline and online), ``toys`` (toy
 distributions), ``data`` (both), ``classifier`` (the MNIST classifier),
 ``metrics`` (the metrics built on it) and ``toy`` (distances and mode coverage
 on toy data).
@@ -23,8 +25,11 @@ Networks and metrics never import losses or train; nothing imports train.
 """
 
 from . import (
+    callbacks,
+    checkpoint,
     classifier,
     data,
+    dcgan,
     dirac,
     layers,
     losses,
@@ -32,6 +37,7 @@ from . import (
     mlp,
     mnist,
     models,
+    objectives,
     point,
     point_analysis,
     point_config,
@@ -39,16 +45,19 @@ from . import (
     point_sweep,
     presets,
     stats,
+    steps,
     toy,
     toys,
     train,
     utils,
     viz,
+    wgan,
 )
 from .utils import get_device, seed_everything
 
 __all__ = [
-    "data", "losses", "metrics", "models", "point", "stats", "toy", "train", "utils", "viz",
+    "callbacks", "checkpoint", "data", "dcgan", "losses", "metrics", "models", "objectives", "point",
+    "stats", "steps", "toy", "train", "utils", "viz", "wgan",
     "classifier", "dirac", "layers", "mlp", "mnist", "point_analysis", "point_config", "point_engine",
     "point_sweep", "presets", "toys",
     "get_device", "seed_everything",
