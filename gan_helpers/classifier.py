@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .layers import default_init_, initial_weights
 from .utils import check_int, device_of
 
 __all__ = [
@@ -61,15 +62,19 @@ class MNISTClassifier(nn.Module):
 
     conv 3x3 (1 -> 16), ReLU, max-pool 2; conv 3x3 (16 -> 32), ReLU, max-pool 2;
     linear 1568 -> 64, ReLU (:meth:`features`); linear 64 -> 10. 106k
-    parameters, about 0.4 MB of float32 weights.
+    parameters, about 0.4 MB of float32 weights. ``generator``: a
+    ``torch.Generator`` the initial weights are drawn from (as PyTorch draws
+    them by default), or None for torch's global RNG.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, generator: torch.Generator | None = None) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
-        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
-        self.fc1 = nn.Linear(32 * 7 * 7, 64)
-        self.fc2 = nn.Linear(64, NUM_CLASSES)
+        with initial_weights(generator):
+            self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
+            self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
+            self.fc1 = nn.Linear(32 * 7 * 7, 64)
+            self.fc2 = nn.Linear(64, NUM_CLASSES)
+        default_init_(self, generator)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The 64-d penultimate activations (after the ReLU): ``(B, 1, 28, 28) -> (B, 64)``."""

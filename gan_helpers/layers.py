@@ -6,7 +6,9 @@ r"""Layers the course's networks are built from, and how their weights start.
   normalisation against a fixed reference batch;
 * :func:`init_normal_`, the DCGAN initialisation :cite:p:`radford2016unsupervised`
   (N(0, 0.02) weights), and :func:`default_init_`, PyTorch's default
-  initialisation drawn from a given ``torch.Generator``.
+  initialisation drawn from a given ``torch.Generator``, with
+  :func:`initial_weights`, which keeps torch's global RNG untouched while a
+  network given a ``generator`` is built.
 
 The networks themselves are in :mod:`gan_helpers.mlp`; :mod:`gan_helpers.models`
 re-exports everything.
@@ -14,14 +16,16 @@ re-exports everything.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from typing import Iterator
 
 import torch
 from torch import nn
 
 from .utils import check_int, check_positive
 
-__all__ = ["Maxout", "VirtualBatchNorm", "init_normal_", "default_init_"]
+__all__ = ["Maxout", "VirtualBatchNorm", "init_normal_", "default_init_", "initial_weights"]
 
 
 class Maxout(nn.Module):
@@ -158,15 +162,15 @@ def init_normal_(module: nn.Module, std: float = 0.02, generator: torch.Generato
 
 
 def default_init_(module: nn.Module, generator: torch.Generator | None = None) -> nn.Module:
-    r"""PyTorch's own initialisation of every Linear layer of ``module``, drawn from ``generator``; in place.
+    r"""PyTorch's own initialisation of every Linear and Conv layer of ``module``, drawn from ``generator``; in place.
 
-    Layer by layer in the order of ``module.modules()``, exactly as
-    ``nn.Linear.reset_parameters`` draws them: weight
-    :math:`\sim U(-1/\sqrt{n_\text{in}}, 1/\sqrt{n_\text{in}})` (Kaiming-uniform
-    with :math:`a = \sqrt 5`), then bias from the same interval. A network
+    Layer by layer in the order of ``module.modules()``, exactly as their
+    ``reset_parameters`` draw them: weight Kaiming-uniform with :math:`a = \sqrt 5`,
+    i.e. :math:`U(-1/\sqrt{n_\text{in}}, 1/\sqrt{n_\text{in}})`, then bias from
+    the same interval (:math:`n_\text{in}`: inputs per output unit). A network
     built under ``torch.manual_seed(s)`` therefore gets the same weights as one
     re-initialised with ``default_init_(net, torch.Generator().manual_seed(s))``,
-    as long as Linear layers are its only randomly initialised layers (normalisation
+    as long as those are its only randomly initialised layers (normalisation
     layers start at scale 1, shift 0 either way). ``generator=None`` leaves
     ``module`` unchanged. Returns ``module``.
     """
@@ -175,9 +179,25 @@ def default_init_(module: nn.Module, generator: torch.Generator | None = None) -
     if not isinstance(generator, torch.Generator):
         raise ValueError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     for m in module.modules():
-        if isinstance(m, nn.Linear):
+        if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
             nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
             if m.bias is not None:
-                bound = 1 / math.sqrt(m.in_features) if m.in_features > 0 else 0.0
+                fan_in = m.weight[0].numel()  # inputs per output unit: in_features, or in_channels * kernel size
+                bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
                 nn.init.uniform_(m.bias, -bound, bound, generator=generator)
     return module
+
+
+@contextlib.contextmanager
+def initial_weights(generator: torch.Generator | None) -> Iterator[None]:
+    """Build layers inside; with a ``generator``, torch's global RNG is left as it was.
+
+    The layers still draw their default weights from the global RNG; a
+    constructor then replaces them with :func:`default_init_` from
+    ``generator``, and the global state is restored on leaving the block, so a
+    seeded lesson's later draws do not move. With ``None`` nothing changes.
+    """
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    with torch.random.fork_rng(devices=[], enabled=generator is not None):
+        yield

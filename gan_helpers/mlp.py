@@ -35,14 +35,13 @@ None draws them from torch's global RNG (lessons seed it with
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Sequence
 
 import torch
 from torch import nn
 
-from .layers import Maxout, VirtualBatchNorm, default_init_
+from .layers import Maxout, VirtualBatchNorm, default_init_, initial_weights
 from .utils import check_choice, check_int, check_nonnegative
 
 __all__ = ["MLPGenerator", "MLPDiscriminator", "GENERATOR_STYLES", "DISCRIMINATOR_STYLES"]
@@ -56,20 +55,6 @@ def _check_shape(name: str, shape: Sequence[int]) -> tuple[int, ...]:
     if isinstance(shape, int) or not isinstance(shape, Sequence) or len(shape) == 0:
         raise ValueError(f"{name} must be a non-empty tuple of positive integers, got {shape!r}")
     return tuple(check_int(f"{name}[{i}]", s, minimum=1) for i, s in enumerate(shape))
-
-
-@contextlib.contextmanager
-def _initial_weights(generator: torch.Generator | None):
-    """Build layers inside: with a ``generator``, torch's global RNG is left as it was.
-
-    The layers still draw their default weights from the global RNG; those are
-    then replaced by :func:`~gan_helpers.layers.default_init_` from ``generator``
-    and the global state restored, so a seeded lesson's later draws do not move.
-    """
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise ValueError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-    with torch.random.fork_rng(devices=[], enabled=generator is not None):
-        yield
 
 
 def _check_dropout(name: str, p: float) -> float:
@@ -119,7 +104,7 @@ class MLPGenerator(nn.Module):
         self.hidden = _check_shape("hidden", hidden)
         self.style = check_choice("style", style, GENERATOR_STYLES)
 
-        with _initial_weights(generator):
+        with initial_weights(generator):
             layers: list[nn.Module] = []
             width = self.latent_dim
             for h in self.hidden:
@@ -195,7 +180,7 @@ class MLPDiscriminator(nn.Module):
         self.maxout_pieces = check_int("maxout_pieces", maxout_pieces, minimum=1)
         self.in_features = math.prod(self.in_shape)
 
-        with _initial_weights(generator):
+        with initial_weights(generator):
             layers: list[nn.Module] = []
             width = self.in_features
             if style == "2014":

@@ -8,14 +8,15 @@ module joins the same way):
   :class:`~gan_helpers.mlp.MLPDiscriminator` and their styles;
 * :mod:`gan_helpers.layers`: :class:`~gan_helpers.layers.Maxout`,
   :class:`~gan_helpers.layers.VirtualBatchNorm`,
-  :func:`~gan_helpers.layers.init_normal_`, :func:`~gan_helpers.layers.default_init_`.
+  :func:`~gan_helpers.layers.init_normal_`, :func:`~gan_helpers.layers.default_init_`,
+  :func:`~gan_helpers.layers.initial_weights`.
 
 Networks import no losses and no training code.
 """
 
 from __future__ import annotations
 
-from .layers import Maxout, VirtualBatchNorm, default_init_, init_normal_
+from .layers import Maxout, VirtualBatchNorm, default_init_, init_normal_, initial_weights
 from .mlp import DISCRIMINATOR_STYLES, GENERATOR_STYLES, MLPDiscriminator, MLPGenerator
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "MLPDiscriminator",
     "init_normal_",
     "default_init_",
+    "initial_weights",
     "GENERATOR_STYLES",
     "DISCRIMINATOR_STYLES",
 ]

@@ -71,3 +71,13 @@ def test_models_re_exports_the_networks_and_layers():
     assert models.Maxout is layers.Maxout and models.VirtualBatchNorm is layers.VirtualBatchNorm
     assert models.init_normal_ is layers.init_normal_
     assert set(models.__all__) >= set(mlp.__all__) | set(layers.__all__)
+
+
+def test_classifier_weights_from_a_generator_are_torch_defaults_under_that_seed():
+    from gan_helpers.classifier import MNISTClassifier
+
+    torch.manual_seed(2)
+    with_global = MNISTClassifier()
+    state = torch.random.get_rng_state()
+    assert _same_state(with_global, MNISTClassifier(generator=torch.Generator().manual_seed(2)))
+    assert torch.equal(state, torch.random.get_rng_state())
