@@ -158,6 +158,9 @@ def test_simulate_restores_the_thread_setting():
     before = torch.get_num_threads()
     point.sweep([0], [1e-2], num_steps=5, threads=1)
     assert torch.get_num_threads() == before
+    seen = []
+    point.train_single(0, 1e-2, 1e-2, num_steps=2, callback=lambda *_: seen.append(torch.get_num_threads()))
+    assert seen == [1, 1] and torch.get_num_threads() == before
     with pytest.raises(ValueError, match="threads"):
         point.sweep([0], [1e-2], num_steps=5, threads=0)
 

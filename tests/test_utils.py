@@ -76,3 +76,19 @@ def test_device_of_reads_parameters_then_buffers_then_defaults_to_cpu():
     assert utils.device_of(nn.ReLU()) == torch.device("cpu")
     with pytest.raises(ValueError, match="module"):
         utils.device_of(torch.zeros(1))
+
+
+def test_torch_threads_sets_and_restores_the_thread_count():
+    before = torch.get_num_threads()
+    with utils.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError):
+        with utils.torch_threads(1):
+            raise RuntimeError("inside")
+    assert torch.get_num_threads() == before
+    with utils.torch_threads(None):
+        assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads"):
+        with utils.torch_threads(0):
+            pass
