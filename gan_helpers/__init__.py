@@ -10,7 +10,8 @@ settings), ``point_analysis`` (failure types, D's slope, hand-built D's),
 ``dirac`` (the Dirac-GAN), ``losses`` (GAN losses on logits), ``wgan``
 (Wasserstein losses and penalties), ``objectives`` (the objectives the loop
 trains with), ``layers`` (maxout, virtual batch norm, initialisations),
-``mlp`` (MLP GANs), ``dcgan`` (convolutional GANs), ``models`` (where networks
+``mlp`` (MLP GANs), ``dcgan`` (convolutional GANs), ``pacgan`` (packed
+discriminators), ``ensemble`` (toy GANs batched over seeds), ``models`` (where networks
 are imported from), ``steps``, ``callbacks``, ``checkpoint`` and ``train``
 (the training loop), ``mnist`` (MNIST offline and online), ``toys`` (toy
 distributions), ``data`` (both), ``classifier`` (the MNIST classifier),
@@ -21,7 +22,7 @@ Imports run one way: ``utils`` imports nothing of the package;
 ``point_config`` <- ``point_engine`` <- ``point_sweep`` <- ``point_analysis``
 <- ``point`` (with ``presets`` and ``dirac``); ``layers`` <- ``mlp`` <-
 ``models``; ``mnist``, ``toys`` <- ``data``; ``classifier`` <- ``metrics``.
-Networks and metrics never import losses or train; nothing imports train.
+Networks and metrics never import losses, objectives or the training loop.
 """
 
 from . import (
@@ -31,6 +32,7 @@ from . import (
     data,
     dcgan,
     dirac,
+    ensemble,
     layers,
     losses,
     metrics,
@@ -38,6 +40,7 @@ from . import (
     mnist,
     models,
     objectives,
+    pacgan,
     point,
     point_analysis,
     point_config,
@@ -56,7 +59,7 @@ from . import (
 from .utils import get_device, seed_everything
 
 __all__ = [
-    "callbacks", "checkpoint", "data", "dcgan", "losses", "metrics", "models", "objectives", "point",
+    "callbacks", "checkpoint", "data", "dcgan", "ensemble", "losses", "metrics", "models", "objectives", "pacgan", "point",
     "stats", "steps", "toy", "train", "utils", "viz", "wgan",
     "classifier", "dirac", "layers", "mlp", "mnist", "point_analysis", "point_config", "point_engine",
     "point_sweep", "presets", "toys",

@@ -58,7 +58,8 @@ class Objective:
     """The base of every objective; subclasses set ``name``, the two losses and ``columns``.
 
     * :meth:`d_loss` / :meth:`g_loss`: the losses, from D's raw outputs.
-    * :meth:`d_logs`: what D's step logs besides ``loss_d`` (from the outputs).
+    * :meth:`d_stats`: what D's step logs besides ``loss_d`` (from the outputs);
+      :meth:`d_logs` gives them as floats.
     * :meth:`penalties`: extra terms of D's loss that need D and its inputs,
       by name; each is added to the loss and logged under its name.
     * :meth:`after_d_step`: called after each update of D (weight clipping).
@@ -83,9 +84,16 @@ class Objective:
         raise NotImplementedError
 
     # -- what else D's step needs and logs ----------------------------------
+    def d_stats(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> dict[str, torch.Tensor]:
+        """What D's step logs besides its loss, as 0-d tensors (so a loop batched over runs can vmap it).
+
+        By default the mean outputs on reals and fakes: ``score_real``, ``score_fake``.
+        """
+        return {"score_real": real_out.mean(), "score_fake": fake_out.mean()}
+
     def d_logs(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> dict[str, float]:
-        """Mean outputs on reals and fakes: ``score_real``, ``score_fake``."""
-        return {"score_real": real_out.mean().item(), "score_fake": fake_out.mean().item()}
+        """:meth:`d_stats` as floats."""
+        return {name: value.item() for name, value in self.d_stats(real_out.detach(), fake_out.detach()).items()}
 
     def penalties(
         self,
@@ -126,12 +134,9 @@ class _BCE(Objective):
     def d_loss(self, real_out, fake_out, real_label: float = 1.0):
         return losses.d_loss(real_out, fake_out, real_label=real_label)
 
-    def d_logs(self, real_out, fake_out):
+    def d_stats(self, real_out, fake_out):
         """D's mean probabilities that the reals (``d_real``) and the fakes (``d_fake``) are real."""
-        return {
-            "d_real": torch.sigmoid(real_out.detach()).mean().item(),
-            "d_fake": torch.sigmoid(fake_out.detach()).mean().item(),
-        }
+        return {"d_real": torch.sigmoid(real_out).mean(), "d_fake": torch.sigmoid(fake_out).mean()}
 
 
 @dataclass(frozen=True)
@@ -179,9 +184,9 @@ class _Wasserstein(Objective):
     def g_loss(self, fake_out):
         return wgan.g_loss_wasserstein(fake_out)
 
-    def d_logs(self, real_out, fake_out):
+    def d_stats(self, real_out, fake_out):
         """Mean critic outputs, and their difference: the critic's estimate of W."""
-        real, fake = real_out.mean().item(), fake_out.mean().item()
+        real, fake = real_out.mean(), fake_out.mean()
         return {"score_real": real, "score_fake": fake, "wasserstein": real - fake}
 
 
