@@ -56,3 +56,50 @@ def test_lessons_names_stay_where_they_are_imported_from():
         (data, ["load_mnist", "make_sampler", "ring_centres", "ring_2d", "gaussian_1d", "grid_2d", "grid_centres"]),
     ]:
         assert all(hasattr(module, n) and n in module.__all__ for n in names), module.__name__
+
+
+ALL = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+NETWORKS_AND_METRICS = {"models", "mlp", "layers", "dcgan", "pacgan", "classifier", "metrics", "toy"}
+TRAINING = {"losses", "wgan", "objectives", "steps", "train_config", "train", "ensemble"}
+
+
+def _ours(name):
+    return {m.split(".")[0] for m in _imports(name)} & set(ALL)
+
+
+def test_nothing_imports_train():
+    assert [m for m in ALL if "train" in _ours(m)] == []
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS_AND_METRICS))
+def test_networks_and_metrics_never_import_the_training_code(name):
+    assert not _ours(name) & TRAINING, sorted(_ours(name) & TRAINING)
+
+
+def test_the_package_has_no_import_cycle():
+    state = {}
+
+    def visit(m, path):
+        assert state.get(m) != "open", "import cycle: " + " -> ".join(path + [m])
+        if state.get(m) is None:
+            state[m] = "open"
+            for dep in sorted(_ours(m)):
+                visit(dep, path + [m])
+            state[m] = "done"
+
+    for m in ALL:
+        visit(m, [])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_module_is_documented_lists_its_names_and_stays_short(name):
+    module = importlib.import_module(f"gan_helpers.{name}")
+    lines = len((PACKAGE / f"{name}.py").read_text().splitlines())
+    assert lines <= 300, f"{name} has {lines} lines: does it own more than one concept?"
+    assert module.__doc__ and len(module.__doc__) > 100
+    assert all(hasattr(module, n) for n in module.__all__)
+
+
+def test_the_package_readme_lists_every_module():
+    readme = (PACKAGE / "README.md").read_text()
+    assert [m for m in ALL if f"| `{m}` |" not in readme] == []
