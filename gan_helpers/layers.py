@@ -82,7 +82,7 @@ class VirtualBatchNorm(nn.Module):
 
     Inside a network the reference batch must go through the layers before
     this one, with the current weights, on every forward pass (that is what
-    makes VBN cost two forward passes); :class:`MLPGenerator` does this. The
+    makes VBN cost two forward passes); :class:`~gan_helpers.mlp.MLPGenerator` does this. The
     statistics then carry the autograd graph of that pass, so gradients flow
     through them as in the paper.
     """

@@ -65,7 +65,7 @@ def _check_dropout(name: str, p: float) -> float:
 
 
 class MLPGenerator(nn.Module):
-    """Fully connected G: z (B, latent_dim) -> x (B, *out_shape) in [-1, 1].
+    """Fully connected G: ``z`` (B, latent_dim) -> ``x`` ``(B, *out_shape)`` in [-1, 1].
 
     ``hidden`` lists the widths of the hidden layers. ``style`` is
     ``"modern"`` (Linear -> BatchNorm1d -> LeakyReLU(0.2)), ``"modern-vbn"``
@@ -148,7 +148,7 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """Fully connected D: x (B, *in_shape) -> one logit per example, (B,).
+    """Fully connected D: ``x`` ``(B, *in_shape)`` -> one logit per example, (B,).
 
     ``in_shape`` is ``(1, 28, 28)`` for MNIST, ``(2,)`` or ``(1,)`` for toys
     (inputs are flattened; for ``(1,)`` a batch of shape ``(B,)`` is

@@ -13,14 +13,14 @@ This module owns the networks (:class:`Generator`, :class:`Discriminator`,
 with ``nn.Module`` and ``torch.optim`` as a reader would write it. It is also
 where the lessons import the whole single-point GAN from; it re-exports
 
-* :mod:`~gan_helpers.point_config`: :class:`PointConfig`, :data:`ADAM_BETAS`,
-  :func:`is_success`, :data:`SUCCESS_TOL`, :func:`sample_inputs`, :func:`sample_normal`;
+* :mod:`~gan_helpers.point_config`: :class:`PointConfig`, :data:`~gan_helpers.point_config.ADAM_BETAS`,
+  :func:`is_success`, :data:`~gan_helpers.point_config.SUCCESS_TOL`, :func:`sample_inputs`, :func:`sample_normal`;
 * :mod:`~gan_helpers.point_sweep`: :func:`simulate`, :func:`sweep`,
   :class:`SweepResult` (many runs at once, tested to agree with
   :func:`train_single` step by step), and
   :func:`~gan_helpers.point_engine.discriminator_prob`;
-* :mod:`~gan_helpers.presets`: :data:`PRESETS`, :func:`preset`;
-* :mod:`~gan_helpers.point_analysis`: :data:`FAILURE_TYPES`,
+* :mod:`~gan_helpers.presets`: :data:`~gan_helpers.presets.PRESETS`, :func:`preset`;
+* :mod:`~gan_helpers.point_analysis`: :data:`~gan_helpers.point_analysis.FAILURE_TYPES`,
   :func:`failure_modes`, :func:`d_slope`, :func:`bell_params`, :func:`judge`;
 * :mod:`~gan_helpers.dirac`: :func:`dirac_field`, :func:`dirac_trajectory`.
 

@@ -51,7 +51,7 @@ def failure_modes(
     did not succeed is *moving* if w or b spans more than ``move_tol`` over
     the last ``tail`` of its history: *oscillating* if its mean b there is
     within ``near`` of the target, else *wandering*. A run that stopped is
-    *stuck (flat D)* if D's mean |slope| over G's outputs is below
+    *stuck (flat D)* if D's mean ``|slope|`` over G's outputs is below
     ``flat_tol``, else *stopped elsewhere*.
     """
     if result.history.shape[1] < 4:

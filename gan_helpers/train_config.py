@@ -35,7 +35,7 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Every option of :func:`train`. Invalid values raise ``ValueError`` naming the field.
+    """Every option of :func:`~gan_helpers.train.train`. Invalid values raise ``ValueError`` naming the field.
 
     * ``num_steps``: training steps (each: ``d_steps`` D updates, then ``g_steps`` G updates).
     * ``batch_size``: examples per real batch and per batch of z.
@@ -47,7 +47,7 @@ class TrainConfig:
       ``"sgd"`` (with ``momentum``, default :data:`SGD_MOMENTUM`) or ``"rmsprop"``.
     * ``real_label``: D's target for reals; < 1 is one-sided label smoothing
       (BCE objectives only).
-    * ``detach``: False reproduces the missing ``.detach()`` (see :func:`d_step`).
+    * ``detach``: False reproduces the missing ``.detach()`` (see :func:`~gan_helpers.steps.d_step`).
     * ``log_every``: keep a history row every this many steps.
     * ``checkpoint_every``: with ``train(..., checkpoint=path)``, also save every
       this many steps (0: only at the end).
