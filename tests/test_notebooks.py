@@ -184,6 +184,15 @@ def test_progress_bars_are_committed_as_text(path):
             assert not view or progress_bar_text(state, view["model_id"]) is None, src(cell)[:80]
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_label_smoothing_is_called_by_its_name(path):
+    """The literature's name is (one- or two-sided) label smoothing; `label_easing` survives only as a preset name in code."""
+    for i, cell in enumerate(load(path)["cells"]):
+        if cell["cell_type"] == "markdown":
+            prose = re.sub(r"`[^`]*`", "", src(cell))
+            assert "label easing" not in prose.lower(), f"cell {i}: say 'two-sided label smoothing'"
+
+
 def _svg_texts(svg: str) -> list[str]:
     """The text of every <text> element of an SVG, in order, whitespace-normalised."""
     texts = re.findall(r"<text\b[^>]*>(.*?)</text>", svg, re.S)

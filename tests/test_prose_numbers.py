@@ -63,7 +63,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import NOTEBOOKS  # noqa: E402
+from conftest import NOTEBOOKS, ROOT  # noqa: E402
 
 # Lessons whose prose is being rewritten: expected to fail until their owner lands the rewrite.
 PENDING = {
@@ -370,12 +370,40 @@ def test_every_prose_number_has_a_source(path):
         f"or metadata['prose_numbers']['literature'] of this notebook" for i, number in missing)
 
 
-@pytest.mark.parametrize("path", [_params(p) for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_the_check_sees_numbers_in_every_lesson(path):
     """Guard against a pattern that silently matches nothing."""
     assert inventory(json.loads(path.read_text()))["checked"] >= 10
 
 
+# Lesson 0 is a markdown page with no outputs: its numbers can only be literature figures, listed in an
+# HTML comment on the page, <!-- prose_numbers literature: 4.61, 100 -->.
+PAGES = [ROOT / "book" / "why_two_networks.md"]
+_PAGE_LIST = re.compile(r"<!--\s*prose_numbers literature:(.*?)-->", re.S)
+
+
+def page_as_notebook(text: str) -> dict:
+    """A markdown page as a one-cell notebook whose literature list is the page's prose_numbers comment."""
+    listed = _PAGE_LIST.search(text)
+    literature = [n.strip() for n in listed.group(1).split(",")] if listed else []
+    return {"cells": [{"cell_type": "markdown", "source": text, "metadata": {}}],
+            "metadata": {"prose_numbers": {"literature": literature}}}
+
+
+def test_page_comment_lists_literature_figures():
+    nb = page_as_notebook("Noise 99 times in 100.\n<!-- prose_numbers literature: 99, 100 -->\n")
+    assert nb["metadata"]["prose_numbers"]["literature"] == ["99", "100"] and unsourced(nb) == []
+    assert unsourced(page_as_notebook("Noise 98 times in 100.\n<!-- prose_numbers literature: 99, 100 -->")) == [(0, "98")]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
+def test_every_number_on_a_prose_lesson_is_a_listed_literature_figure(path):
+    missing = unsourced(page_as_notebook(path.read_text()))
+    assert not missing, "\n".join(f"{path.name}: the number {n!r} is not in the page's prose_numbers comment" for _, n in missing)
+
+
 if __name__ == "__main__":
     for path in NOTEBOOKS:
         print(path.name, inventory(json.loads(path.read_text())))
+    for path in PAGES:
+        print(path.name, inventory(page_as_notebook(path.read_text())))
