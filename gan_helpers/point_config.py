@@ -61,7 +61,7 @@ class PointConfig:
     ``optimizer`` is ``"adam"`` (``torch.optim.Adam`` with ``betas``, default
     :data:`ADAM_BETAS`) or ``"sgd"`` (``torch.optim.SGD`` with ``momentum``,
     default 0: plain gradient descent; ``momentum > 0`` needs ``"sgd"``).
-    The options beyond the plain GAN, used in lesson 2: label easing
+    The options beyond the plain GAN, used in lesson 2: two-sided label smoothing
     (``real_label``, ``fake_label``), weighting the fake term of D's loss
     (``fake_weight``), L2 weight decay on D (``d_weight_decay``), Gaussian
     noise on G's weight and bias during D's step with ``noise_draws`` draws
