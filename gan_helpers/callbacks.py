@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import nn
 
-from .utils import check_int
+from .utils import check_int, device_of
 
 __all__ = ["Callback", "SampleEvery", "MetricEvery", "eval_mode"]
 
@@ -35,12 +35,6 @@ def eval_mode(*models: nn.Module) -> Iterator[None]:
     finally:
         for m, was_training in zip(models, before):
             m.train(was_training)
-
-
-def _device_of(module: nn.Module) -> torch.device:
-    for t in module.parameters():
-        return t.device
-    return torch.device("cpu")
 
 
 class SampleEvery:
@@ -65,7 +59,7 @@ class SampleEvery:
 
     def __call__(self, step: int, G: nn.Module, D: nn.Module, row: dict) -> None:
         if step % self.every == 0:
-            device = _device_of(G)
+            device = device_of(G)
             args = () if self.y_fixed is None else (self.y_fixed.to(device),)
             with eval_mode(G), torch.no_grad():
                 x = G(self.z_fixed.to(device), *args)

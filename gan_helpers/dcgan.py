@@ -30,7 +30,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .models import init_normal_
+from .layers import init_normal_
 from .utils import check_choice, check_int, check_unit_interval
 
 __all__ = ["DCGANGenerator", "DCGANDiscriminator", "UPSAMPLING"]

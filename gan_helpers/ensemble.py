@@ -41,7 +41,7 @@ from torch.func import vmap
 from tqdm.auto import tqdm
 
 from .steps import sample_batch
-from .train import TrainConfig, make_optimizer
+from .train_config import TrainConfig, make_optimizer
 
 __all__ = ["Ensemble", "train_runs"]
 

@@ -38,8 +38,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import pandas as pd
 import torch
@@ -47,45 +46,32 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import objectives as _objectives
-from .callbacks import Callback, MetricEvery, SampleEvery, _device_of
+from .callbacks import Callback, MetricEvery, SampleEvery
 from .checkpoint import architecture_signature, load_checkpoint, save_checkpoint
 from .objectives import Objective
 from .steps import d_step, g_step, sample_batch
-from .utils import check_betas, check_choice, check_finite, check_int, check_positive
+from .train_config import ADAM_BETAS, OPTIMIZERS, SGD_MOMENTUM, TrainConfig, make_optimizer
+from .utils import check_int, device_of
 
 __all__ = [
+    "train",
+    "history_columns",
+    "HISTORY_COLUMNS",
     "TrainConfig",
     "ADAM_BETAS",
     "SGD_MOMENTUM",
     "OPTIMIZERS",
     "make_optimizer",
-    "train",
-    "history_columns",
-    "HISTORY_COLUMNS",
     "d_step",
     "g_step",
     "sample_batch",
-    # re-exported from steps, callbacks and checkpoint, where they live
+    # re-exported from train_config, steps, callbacks and checkpoint, where they live
     "SampleEvery",
     "MetricEvery",
     "architecture_signature",
     "save_checkpoint",
     "load_checkpoint",
 ]
-
-#: Adam's betas for the course's GANs: beta1 = 0.5 instead of PyTorch's 0.9,
-#: as :cite:t:`radford2016unsupervised` found 0.9 made training oscillate.
-ADAM_BETAS = (0.5, 0.999)
-#: "sgd" is SGD with this momentum by default: the MNIST model of
-#: :cite:t:`goodfellow2014generative` started its momentum at 0.5 (rising to
-#: 0.7, which the course omits).
-SGD_MOMENTUM = 0.5
-#: The optimisers :class:`TrainConfig` knows. "rmsprop" is the WGAN paper's
-#: :cite:p:`arjovsky2017wasserstein` (learning rate 5e-5 there).
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-
-
-
 
 def history_columns(objective: str | Objective = "non_saturating") -> tuple[str, ...]:
     """The columns of the history :func:`train` returns with ``objective``."""
@@ -94,83 +80,6 @@ def history_columns(objective: str | Objective = "non_saturating") -> tuple[str,
 
 #: The history columns with the default objective.
 HISTORY_COLUMNS = history_columns()
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Every option of :func:`train`. Invalid values raise ``ValueError`` naming the field.
-
-    * ``num_steps``: training steps (each: ``d_steps`` D updates, then ``g_steps`` G updates).
-    * ``batch_size``: examples per real batch and per batch of z.
-    * ``objective``: a name of :data:`gan_helpers.objectives.OBJECTIVES` or an
-      :class:`~gan_helpers.objectives.Objective` with its options
-      (``objectives.get("wgan-gp", gp_weight=10)``); stored as the object.
-    * ``lr_g``, ``lr_d``: learning rates.
-    * ``optimizer``: ``"adam"`` (with ``betas``, default :data:`ADAM_BETAS`),
-      ``"sgd"`` (with ``momentum``, default :data:`SGD_MOMENTUM`) or ``"rmsprop"``.
-    * ``real_label``: D's target for reals; < 1 is one-sided label smoothing
-      (BCE objectives only).
-    * ``detach``: False reproduces the missing ``.detach()`` (see :func:`d_step`).
-    * ``log_every``: keep a history row every this many steps.
-    * ``checkpoint_every``: with ``train(..., checkpoint=path)``, also save every
-      this many steps (0: only at the end).
-    * ``seed``: seeds the generator of real batches, z and the objective's draws.
-    """
-
-    num_steps: int = 1000
-    batch_size: int = 64
-    lr_g: float = 2e-4
-    lr_d: float = 2e-4
-    betas: tuple[float, float] = ADAM_BETAS
-    d_steps: int = 1
-    g_steps: int = 1
-    objective: str | Objective = "non_saturating"
-    real_label: float = 1.0
-    detach: bool = True
-    log_every: int = 1
-    checkpoint_every: int = 0
-    seed: int = 0
-    optimizer: str = "adam"
-    momentum: float = SGD_MOMENTUM
-
-    def __post_init__(self) -> None:
-        check_int("num_steps", self.num_steps, minimum=1)
-        check_int("batch_size", self.batch_size, minimum=1)
-        check_positive("lr_g", self.lr_g)
-        check_positive("lr_d", self.lr_d)
-        object.__setattr__(self, "betas", check_betas("betas", self.betas))
-        check_int("d_steps", self.d_steps, minimum=1)
-        check_int("g_steps", self.g_steps, minimum=1)
-        object.__setattr__(self, "objective", _objectives.get(self.objective))
-        _objectives.check_real_label(self.objective, self.real_label)
-        if not isinstance(self.detach, bool):
-            raise ValueError(f"detach must be True or False, got {self.detach!r}")
-        check_int("log_every", self.log_every, minimum=1)
-        check_int("checkpoint_every", self.checkpoint_every, minimum=0)
-        check_int("seed", self.seed, minimum=0)
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        momentum = check_finite("momentum", self.momentum)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
-
-    def to_dict(self) -> dict:
-        """The config as plain values (the objective as its name and options)."""
-        out = {k: v for k, v in asdict(self).items() if k != "objective"}
-        return {**out, "betas": list(self.betas), "objective": self.objective.spec()}
-
-
-def make_optimizer(model: nn.Module, lr: float, config: TrainConfig) -> torch.optim.Optimizer:
-    """The optimiser ``config`` asks for: Adam(lr, betas), SGD(lr, momentum) or RMSprop(lr).
-
-    ``foreach=True`` updates all parameters with a few batched operations
-    instead of a Python loop over them: the same numbers (tested), and less
-    time per step for small MLPs on a CPU (torch uses it by default only on CUDA).
-    """
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=lr, momentum=config.momentum, foreach=True)
-    if config.optimizer == "rmsprop":
-        return torch.optim.RMSprop(model.parameters(), lr=lr, foreach=True)
-    return torch.optim.Adam(model.parameters(), lr=lr, betas=config.betas, foreach=True)
 
 
 # ----------------------------------------------------------------------------
@@ -279,7 +188,7 @@ def train(
     for cb in callbacks:
         if not callable(cb):
             raise ValueError(f"every callback must be callable as cb(step, G, D, row), got {cb!r}")
-    device = _device_of(G) if device is None else torch.device(device)
+    device = device_of(G) if device is None else torch.device(device)
     G.to(device)
     D.to(device)
     modes = (G.training, D.training)
