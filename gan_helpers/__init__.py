@@ -10,11 +10,31 @@ classifier and the metrics built on it) and ``toy`` (distances and mode
 coverage on toy data).
 """
 
-from . import data, losses, metrics, models, point, stats, toy, train, utils, viz
+from . import (
+    callbacks,
+    checkpoint,
+    data,
+    dcgan,
+    ensemble,
+    losses,
+    metrics,
+    models,
+    objectives,
+    pacgan,
+    point,
+    stats,
+    steps,
+    toy,
+    train,
+    utils,
+    viz,
+    wgan,
+)
 from .utils import get_device, seed_everything
 
 __all__ = [
-    "data", "losses", "metrics", "models", "point", "stats", "toy", "train", "utils", "viz",
+    "callbacks", "checkpoint", "data", "dcgan", "ensemble", "losses", "metrics", "models", "objectives", "pacgan", "point",
+    "stats", "steps", "toy", "train", "utils", "viz", "wgan",
     "get_device", "seed_everything",
 ]
 __version__ = "0.1.0"

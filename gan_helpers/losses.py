@@ -16,6 +16,9 @@ probability is shown to a reader.
   :math:`\mathbb{E}_z[\log(1 - D(G(z)))]`.
 * :func:`g_loss_non_saturating`, the loss the paper recommends in practice:
   :math:`-\mathbb{E}_z[\log D(G(z))]`.
+* :func:`d_loss_hinge`, :func:`g_loss_hinge`, the hinge loss of
+  :cite:t:`lim2017geometric` and :cite:t:`miyato2018spectral`, also on D's raw
+  outputs.
 
 Why the second G loss: early in training D rejects G's samples with
 confidence, :math:`l \ll 0`. The minimax loss then has gradient
@@ -33,7 +36,15 @@ import torch.nn.functional as F
 
 from .utils import check_choice, check_unit_interval
 
-__all__ = ["d_loss", "g_loss_minimax", "g_loss_non_saturating", "G_LOSSES", "get_g_loss"]
+__all__ = [
+    "d_loss",
+    "g_loss_minimax",
+    "g_loss_non_saturating",
+    "d_loss_hinge",
+    "g_loss_hinge",
+    "G_LOSSES",
+    "get_g_loss",
+]
 
 
 def _check_logits(name: str, logits: torch.Tensor) -> None:
@@ -110,6 +121,29 @@ def g_loss_non_saturating(fake_logits: torch.Tensor) -> torch.Tensor:
     """
     _check_logits("fake_logits", fake_logits)
     return _bce(fake_logits, 1.0)
+
+
+def d_loss_hinge(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    r"""D's hinge loss :cite:p:`lim2017geometric,miyato2018spectral`, on raw outputs :math:`l`.
+
+    .. math::  L_D^\text{hinge} = \mathrm{mean}_i \max(0, 1 - l(x_i))
+               + \mathrm{mean}_j \max(0, 1 + l(G(z_j)))
+
+    D is only pushed until reals score above +1 and fakes below -1; past
+    the margin a sample adds nothing to the loss or its gradient.
+    """
+    _check_logits("real_out", real_out)
+    _check_logits("fake_out", fake_out)
+    return F.relu(1.0 - real_out).mean() + F.relu(1.0 + fake_out).mean()
+
+
+def g_loss_hinge(fake_out: torch.Tensor) -> torch.Tensor:
+    r"""G's loss with the hinge D :cite:p:`miyato2018spectral`: :math:`-\mathrm{mean}_j\, l(G(z_j))`.
+
+    No margin on G's side: it raises D's output on its samples, as in WGAN.
+    """
+    _check_logits("fake_out", fake_out)
+    return -fake_out.mean()
 
 
 #: G's losses by name, as :class:`gan_helpers.train.TrainConfig` names them.
