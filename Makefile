@@ -14,7 +14,7 @@ NB ?= notebooks/01_single_point_gan.ipynb
 PARAMS ?=
 OUT_DIR ?= lesson_runs
 
-.PHONY: help venv book test test-fast nb execute lesson bench clean classifier
+.PHONY: help venv book test test-fast nb execute lesson bench clean classifier weights
 
 help:
 	@echo "make book      build the course (HTML) and print where it is"
@@ -26,6 +26,7 @@ help:
 	@echo "               run one lesson with other parameters into $(OUT_DIR)/"
 	@echo "make bench     run the benchmarks"
 	@echo "make classifier  retrain the MNIST classifier used by the metrics"
+	@echo "make weights  retrain the shipped GAN generator (lesson 4's MLP GAN, about 10 minutes)"
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,3 +66,6 @@ clean:
 
 classifier: venv
 	$(BIN)/python tools/train_classifier.py
+
+weights: venv
+	$(BIN)/python tools/train_weights.py mlp-gan-mnist
