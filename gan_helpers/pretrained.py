@@ -30,7 +30,7 @@ from typing import Any, Mapping
 
 import torch
 
-from .models import MLPGenerator
+from .mlp import MLPGenerator
 
 __all__ = [
     "WEIGHTS_DIR",
