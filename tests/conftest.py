@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -24,3 +25,12 @@ def built_book(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
         timeout=900,
     )
     return out / "_build" / "html", proc
+
+
+@pytest.fixture
+def one_thread():
+    """Run a test on one CPU thread (fastest for tiny networks), then restore torch's thread count."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

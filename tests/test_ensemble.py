@@ -10,11 +10,8 @@ RING = data.make_sampler(data.ring_2d)
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _tiny_nets_run_on_one_thread(one_thread):
+    """These nets are tiny: one CPU thread is fastest, and does not fight other processes."""
 
 
 def make(seed, hidden=(16, 16)):

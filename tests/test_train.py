@@ -27,12 +27,8 @@ def tiny(seed=0, g_style="modern", d_style="modern", hidden=(16,)):
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
+def _tiny_nets_run_on_one_thread(one_thread):
     """These nets are tiny: one CPU thread is fastest, and does not fight other processes."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
