@@ -19,7 +19,9 @@ expected and what it got when the images are not like that. This module owns
   :math:`\exp\big(\mathbb E_x\, \mathrm{KL}(p(y \mid x) \,\|\, p(y))\big)`;
 * :func:`frechet_distance`: the Frechet distance between Gaussians fitted to
   the classifier's 64-d penultimate features of two sets of images
-  (:func:`frechet_distance_gaussians`).
+  (:func:`frechet_distance_gaussians`);
+* :func:`nyquist_energy`: the share of an image's energy at the highest
+  frequencies its pixel grid holds, where a checkerboard artefact sits.
 
 It re-exports the classifier's names (:func:`load_classifier`,
 :func:`predict`, :func:`classifier_features`, ...), where lessons import them from.
@@ -55,6 +57,7 @@ __all__ = [
     "classifier_score",
     "frechet_distance",
     "frechet_distance_gaussians",
+    "nyquist_energy",
     # re-exported from gan_helpers.classifier
     "MNISTClassifier",
     "CLASSIFIER_PATH",
@@ -221,3 +224,32 @@ def frechet_distance(
         feats = run_batches(images, classifier, batch_size, lambda model, x: model.features(x)).double().numpy()  # (N, 64)
         stats += [feats.mean(axis=0), np.cov(feats, rowvar=False)]
     return frechet_distance_gaussians(*stats)
+
+
+def nyquist_energy(images: torch.Tensor) -> float:
+    r"""Mean share of each image's energy at the Nyquist frequencies: the checkerboard's measure.
+
+    A pattern that repeats every 2 pixels (a checkerboard, or stripes one
+    pixel wide) lives at the three frequencies of the 2-D DFT
+    :math:`X[k, l]` with period 2: :math:`(H/2, 0)`, :math:`(0, W/2)` and
+    :math:`(H/2, W/2)`, where
+
+    .. math::
+        X[H/2, W/2] = \sum_{i,j} x_{ij} (-1)^{i+j}, \quad
+        X[H/2, 0] = \sum_{i,j} x_{ij} (-1)^{i}, \quad
+        X[0, W/2] = \sum_{i,j} x_{ij} (-1)^{j}.
+
+    The share is their energy over all the energy but the mean's (by
+    Parseval, :math:`\sum_{(k,l) \ne (0,0)} |X[k,l]|^2 = HW \sum_{i,j} (x_{ij} - \bar x)^2`),
+    averaged over the images: 1 for a pure checkerboard, :math:`3 / (HW - 1)`
+    in expectation for white noise, and 0 for a constant image (which has no
+    energy but its mean). ``images``: ``(N, 1, 28, 28)`` in ``[-1, 1]``.
+    """
+    x = check_images("images", images).detach().cpu().double()[:, 0]  # (N, 28, 28)
+    H, W = x.shape[-2:]
+    sign_i = torch.tensor([(-1.0) ** i for i in range(H)], dtype=torch.float64).view(H, 1)  # (H, 1)
+    sign_j = torch.tensor([(-1.0) ** j for j in range(W)], dtype=torch.float64).view(1, W)  # (1, W)
+    at_nyquist = sum((x * s).sum(dim=(1, 2)) ** 2 for s in (sign_i * sign_j, sign_i, sign_j))  # (N,)
+    total = H * W * ((x - x.mean(dim=(1, 2), keepdim=True)) ** 2).sum(dim=(1, 2))  # (N,)
+    share = torch.where(total > 0, at_nyquist / total.clamp_min(1e-300), torch.zeros_like(total))
+    return float(share.mean())
