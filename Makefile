@@ -60,6 +60,7 @@ lesson: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_point.py
+	$(BIN)/python benchmarks/bench_toy.py
 
 clean:
 	rm -rf _build $(OUT_DIR) .pytest_cache
