@@ -272,3 +272,53 @@ def test_bad_options():
         metrics.predict(GOOD, batch_size=0)
     with pytest.raises(ValueError, match="classifier must be an MNISTClassifier"):
         metrics.predict(GOOD, classifier=torch.nn.Linear(784, 10))
+
+
+# ----------------------------------------------------------------------------
+# Values against independent computations
+# ----------------------------------------------------------------------------
+
+
+class _MeanPixel(metrics.MNISTClassifier):
+    """A stand-in classifier with two features: an image's mean pixel value and a constant 0,
+    ``(B, 1, 28, 28) -> (B, 2)``: a 1-D Gaussian in the first coordinate."""
+
+    def features(self, x):
+        m = x.mean(dim=(1, 2, 3))
+        return torch.stack([m, torch.zeros_like(m)], dim=1)
+
+
+def _constant_images(values):
+    return torch.tensor(values, dtype=torch.float32).view(-1, 1, 1, 1).expand(-1, 1, 28, 28).contiguous()
+
+
+def test_frechet_distance_uses_the_unbiased_covariance_on_a_hand_computed_1d_case():
+    # one varying feature: A = {-1, 0, 1} (mean 0, variance with N - 1: 2/2 = 1), B = {0.25, 0.5, 0.75}
+    # (mean 0.5, variance 0.0625): d = (0 - 0.5)^2 + (1 - 0.25)^2 = 0.8125.
+    # With the biased (N) covariance it would be 0.25 + (2/3) 0.75^2 = 0.625.
+    a, b = _constant_images([-1.0, 0.0, 1.0]), _constant_images([0.25, 0.5, 0.75])
+    assert metrics.frechet_distance(a, b, classifier=_MeanPixel()) == pytest.approx(0.8125, abs=1e-6)
+
+
+def test_frechet_distance_matches_numpy_and_scipy_sqrtm(heldout, noise):
+    from scipy.linalg import sqrtm
+
+    a, b = heldout[0][:120], noise[:90]  # small sets: N - 1 against N differs by about 1%
+    fa = metrics.classifier_features(a).double().numpy()
+    fb = metrics.classifier_features(b).double().numpy()
+    ca, cb = np.cov(fa, rowvar=False, ddof=1), np.cov(fb, rowvar=False, ddof=1)
+    expected = np.sum((fa.mean(0) - fb.mean(0)) ** 2) + np.trace(ca) + np.trace(cb) - 2 * np.real(np.trace(sqrtm(ca @ cb)))
+    got = metrics.frechet_distance(a, b)
+    assert got == pytest.approx(expected, rel=1e-6)
+    biased = np.sum((fa.mean(0) - fb.mean(0)) ** 2) + (np.trace(ca) * 119 / 120 + np.trace(cb) * 89 / 90)
+    assert abs(got - biased) > 1e-3 * got  # the check above can tell the two covariances apart
+
+
+def test_trace_sqrt_product_against_eigenvalues_of_the_product():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+    sa, sb = x @ x.T + 0.1 * np.eye(4), y @ y.T
+    # the eigenvalues of S_a S_b are real and >= 0 (it is similar to S_a^1/2 S_b S_a^1/2)
+    expected = np.sqrt(np.clip(np.real(np.linalg.eigvals(sa @ sb)), 0, None)).sum()
+    assert metrics._trace_sqrt_product(sa, sb) == pytest.approx(expected, rel=1e-9)
+    assert metrics._trace_sqrt_product_eigh(sa, sb) == pytest.approx(expected, rel=1e-9)
