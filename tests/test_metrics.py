@@ -1,10 +1,12 @@
 import hashlib
 import math
+import re
 import sys
 
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from gan_helpers import metrics
 from gan_helpers.data import load_mnist
@@ -322,3 +324,129 @@ def test_trace_sqrt_product_against_eigenvalues_of_the_product():
     expected = np.sqrt(np.clip(np.real(np.linalg.eigvals(sa @ sb)), 0, None)).sum()
     assert metrics._trace_sqrt_product(sa, sb) == pytest.approx(expected, rel=1e-9)
     assert metrics._trace_sqrt_product_eigh(sa, sb) == pytest.approx(expected, rel=1e-9)
+
+
+def test_frechet_distance_gaussians_sums_in_float64():
+    # trace 2**24 + 1 is not a float32 number: float32 inputs must be summed in float64
+    cov_a = np.diag([2.0**24, 1.0]).astype(np.float32)
+    zeros = np.zeros(2, dtype=np.float32)
+    assert metrics.frechet_distance_gaussians(zeros, cov_a, zeros, np.zeros((2, 2), np.float32)) == 2.0**24 + 1
+    assert metrics.frechet_distance_gaussians(zeros, np.zeros((2, 2), np.float32), zeros, cov_a) == 2.0**24 + 1
+
+
+def test_trace_sqrt_product_of_a_rank_one_covariance_is_its_length():
+    # S_a = v v^T, S_b = I: (S_a S_b)^1/2 = v v^T / |v|, whose trace is |v|; eigh gives tiny negative eigenvalues
+    for seed in range(5):
+        v = np.random.default_rng(seed).normal(size=(6, 1))
+        sa = v @ v.T
+        for fn in (metrics._trace_sqrt_product, metrics._trace_sqrt_product_eigh):
+            assert fn(sa, np.eye(6)) == pytest.approx(np.linalg.norm(v), rel=1e-6)
+            assert fn(np.eye(6), sa) == pytest.approx(np.linalg.norm(v), rel=1e-6)
+        assert metrics.frechet_distance_gaussians(np.zeros(6), sa, np.zeros(6), np.eye(6)) == pytest.approx(
+            (v**2).sum() + 6 - 2 * np.linalg.norm(v), rel=1e-6)
+
+
+def test_trace_sqrt_product_uses_sqrtm_and_falls_back_to_eigh_on_a_complex_root(monkeypatch):
+    import scipy.linalg
+
+    sa, sb = np.diag([1.0, 4.0]), np.diag([9.0, 1.0])  # Tr (S_a S_b)^1/2 = 3 + 2
+    calls = []
+    real_eigh = metrics._trace_sqrt_product_eigh
+    monkeypatch.setattr(metrics, "_trace_sqrt_product_eigh", lambda a, b: calls.append(1) or real_eigh(a, b))
+    assert metrics._trace_sqrt_product(sa, sb) == pytest.approx(5.0, rel=1e-12) and calls == []
+    # a root with an imaginary trace above 1e-6 of the larger trace is not trusted
+    monkeypatch.setattr(scipy.linalg, "sqrtm", lambda m: np.diag([3.0 + 1e-4j, 2.0]))
+    assert metrics._trace_sqrt_product(sa, sb) == pytest.approx(5.0, rel=1e-12) and calls == [1]
+    # a tiny imaginary part (rounding) is dropped
+    monkeypatch.setattr(scipy.linalg, "sqrtm", lambda m: np.diag([3.0 + 1e-9j, 2.5]))
+    assert metrics._trace_sqrt_product(sa, sb) == 5.5 and calls == [1]
+    monkeypatch.setattr(scipy.linalg, "sqrtm", lambda m: np.diag([np.nan, 2.0]))
+    assert metrics._trace_sqrt_product(sa, sb) == pytest.approx(5.0, rel=1e-12) and calls == [1, 1]
+
+
+@pytest.mark.parametrize("name", ["mu_a", "cov_a", "mu_b", "cov_b"])
+def test_frechet_distance_gaussians_messages_name_the_argument(name):
+    good = {"mu_a": np.zeros(2), "cov_a": np.eye(2), "mu_b": np.zeros(2), "cov_b": np.eye(2)}
+    shape = "(2,)" if name.startswith("mu") else "(2, 2)"
+    wrong = dict(good, **{name: np.zeros(3) if name.startswith("mu") else np.eye(3)})
+    if name == "mu_a":
+        # mu_a fixes d: give the other three the wrong size instead
+        wrong = {"mu_a": np.zeros(2), "cov_a": np.eye(3), "mu_b": np.zeros(2), "cov_b": np.eye(2)}
+        with pytest.raises(ValueError, match=r"^cov_a must have shape \(2, 2\) \(means \(d,\), covariances \(d, d\)\), got \(3, 3\)$"):
+            metrics.frechet_distance_gaussians(**wrong)
+    else:
+        got = "(3,)" if name.startswith("mu") else "(3, 3)"
+        message = rf"^{name} must have shape {re.escape(shape)} \(means \(d,\), covariances \(d, d\)\), got {re.escape(got)}$"
+        with pytest.raises(ValueError, match=message):
+            metrics.frechet_distance_gaussians(**wrong)
+    bad = dict(good, **{name: np.full_like(good[name], np.inf)})
+    with pytest.raises(ValueError, match=rf"^{name} must be finite$"):
+        metrics.frechet_distance_gaussians(**bad)
+    with pytest.raises(ValueError, match=r"^mu_a must be a vector of shape \(d,\), got shape \(1, 2\)$"):
+        metrics.frechet_distance_gaussians(np.zeros((1, 2)), np.eye(2), np.zeros(2), np.eye(2))
+
+
+class _DarkOrBright(metrics.MNISTClassifier):
+    """A stand-in classifier that is certain: class 0 for a dark image (mean pixel < 0), class 7 otherwise.
+    Its logits differ by 1000, so the other probabilities are exactly 0 in float64."""
+
+    def forward(self, x):
+        bright = (x.mean(dim=(1, 2, 3)) >= 0).long()  # (B,)
+        return 1000.0 * F.one_hot(7 * bright, 10).float()  # (B, 10)
+
+
+def test_metrics_of_certain_predictions_are_the_closed_forms():
+    images = _constant_images([-0.5] * 6 + [0.5] * 6)  # six dark, six bright
+    clf = _DarkOrBright()
+    probs = metrics.predict(images, classifier=clf)
+    assert torch.equal(probs, F.one_hot(torch.tensor([0] * 6 + [7] * 6), 10).float())
+    assert metrics.class_histogram(images, classifier=clf).tolist() == [6, 0, 0, 0, 0, 0, 0, 6, 0, 0]
+    assert metrics.classes_covered(images, classifier=clf) == 2
+    # q = (1/2, 1/2) on two classes: KL(q || u) = log 10 - log 2; the score is exp(log 2) = 2
+    assert metrics.kl_to_uniform(images, classifier=clf) == pytest.approx(math.log(5), abs=1e-12)
+    assert metrics.classifier_score(images, classifier=clf) == pytest.approx(2.0, abs=1e-12)
+    # three of one class, nine of the other: exp(H(q)) with q = (1/4, 3/4)
+    skewed = _constant_images([-0.5] * 3 + [0.5] * 9)
+    entropy = -(0.25 * math.log(0.25) + 0.75 * math.log(0.75))
+    assert metrics.classifier_score(skewed, classifier=clf) == pytest.approx(math.exp(entropy), abs=1e-12)
+    assert metrics.kl_to_uniform(skewed, classifier=clf) == pytest.approx(math.log(10) - entropy, abs=1e-12)
+
+
+def _random_classifier(seed):
+    model = metrics.MNISTClassifier()
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(0.3 * torch.randn(p.shape, generator=g))
+    return model.eval()
+
+
+def test_every_metric_uses_the_classifier_it_is_given(heldout):
+    images = heldout[0][:40]
+    model = _random_classifier(0)
+    with torch.no_grad():
+        logits, feats = model(images).double(), model.features(images)
+    p = torch.softmax(logits, dim=1)
+    assert torch.allclose(metrics.predict(images, classifier=model), p.float(), atol=1e-6)
+    assert torch.equal(metrics.classifier_features(images, classifier=model), feats)
+    counts = torch.bincount(logits.argmax(1), minlength=10)
+    assert torch.equal(metrics.class_histogram(images, classifier=model), counts)
+    share = counts.double() / 40
+    kl = float((share[share > 0] * torch.log(10 * share[share > 0])).sum())
+    assert metrics.kl_to_uniform(images, classifier=model) == pytest.approx(kl, abs=1e-12)
+    assert metrics.classes_covered(images, classifier=model) == int((counts > 0).sum())
+    expected_score = math.exp(float((p * (p.log() - p.mean(0).log())).sum(1).mean()))
+    assert metrics.classifier_score(images, classifier=model) == pytest.approx(expected_score, rel=1e-9)
+    fa, fb = feats[:20].double().numpy(), feats[20:].double().numpy()
+    expected_fd = metrics.frechet_distance_gaussians(fa.mean(0), np.cov(fa, rowvar=False), fb.mean(0), np.cov(fb, rowvar=False))
+    assert metrics.frechet_distance(images[:20], images[20:], classifier=model) == pytest.approx(expected_fd, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [metrics.predict, metrics.class_histogram, metrics.classes_covered, metrics.kl_to_uniform, metrics.classifier_score,
+     metrics.classifier_features],
+)
+def test_bad_images_message_starts_with_the_argument_name(metric):
+    with pytest.raises(ValueError, match=r"^images must be a float tensor of shape \(N, 1, 28, 28\) with values in \[-1, 1\], as load_mnist returns; got list$"):
+        metric([0.0])
