@@ -402,6 +402,9 @@ def test_metrics_of_certain_predictions_are_the_closed_forms():
     assert torch.equal(probs, F.one_hot(torch.tensor([0] * 6 + [7] * 6), 10).float())
     assert metrics.class_histogram(images, classifier=clf).tolist() == [6, 0, 0, 0, 0, 0, 0, 6, 0, 0]
     assert metrics.classes_covered(images, classifier=clf) == 2
+    assert metrics.classes_covered(images, min_share=0.0, classifier=clf) == 2  # a class needs one image
+    assert metrics.classes_covered(images, min_share=0.5, classifier=clf) == 2  # a share of exactly min_share counts
+    assert metrics.classes_covered(images, min_share=0.51, classifier=clf) == 0
     # q = (1/2, 1/2) on two classes: KL(q || u) = log 10 - log 2; the score is exp(log 2) = 2
     assert metrics.kl_to_uniform(images, classifier=clf) == pytest.approx(math.log(5), abs=1e-12)
     assert metrics.classifier_score(images, classifier=clf) == pytest.approx(2.0, abs=1e-12)
@@ -450,3 +453,22 @@ def test_every_metric_uses_the_classifier_it_is_given(heldout):
 def test_bad_images_message_starts_with_the_argument_name(metric):
     with pytest.raises(ValueError, match=r"^images must be a float tensor of shape \(N, 1, 28, 28\) with values in \[-1, 1\], as load_mnist returns; got list$"):
         metric([0.0])
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [metrics.predict, metrics.class_histogram, metrics.classes_covered, metrics.kl_to_uniform, metrics.classifier_score,
+     metrics.classifier_features, lambda images, **kw: metrics.frechet_distance(images, images, **kw)],
+)
+def test_every_metric_passes_its_batch_size_on(metric):
+    with pytest.raises(ValueError, match=r"^batch_size must be an integer >= 1, got 0$"):
+        metric(GOOD, batch_size=0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_predict_answers_on_the_images_device_and_numbers_on_the_cpu(heldout):
+    images = heldout[0][:50]
+    probs = metrics.predict(images.cuda())
+    assert probs.device.type == "cuda" and torch.allclose(probs.cpu(), metrics.predict(images), atol=1e-5)
+    assert metrics.class_histogram(images.cuda()).device.type == "cpu"
+    assert metrics.classifier_features(images.cuda()).device.type == "cpu"
