@@ -388,11 +388,11 @@ def test_frechet_distance_gaussians_messages_name_the_argument(name):
 
 class _DarkOrBright(metrics.MNISTClassifier):
     """A stand-in classifier that is certain: class 0 for a dark image (mean pixel < 0), class 7 otherwise.
-    Its logits differ by 1000, so the other probabilities are exactly 0 in float64."""
+    Its logits are 0 and -inf, so the other probabilities are exactly 0 (and 0 log 0 must count as 0)."""
 
     def forward(self, x):
         bright = (x.mean(dim=(1, 2, 3)) >= 0).long()  # (B,)
-        return 1000.0 * F.one_hot(7 * bright, 10).float()  # (B, 10)
+        return torch.log(F.one_hot(7 * bright, 10).float())  # (B, 10): 0 or -inf
 
 
 def test_metrics_of_certain_predictions_are_the_closed_forms():
@@ -472,3 +472,44 @@ def test_predict_answers_on_the_images_device_and_numbers_on_the_cpu(heldout):
     assert probs.device.type == "cuda" and torch.allclose(probs.cpu(), metrics.predict(images), atol=1e-5)
     assert metrics.class_histogram(images.cuda()).device.type == "cpu"
     assert metrics.classifier_features(images.cuda()).device.type == "cpu"
+
+
+def test_frechet_distance_needs_two_images_per_set_and_two_are_enough():
+    a, b = _constant_images([-1.0, 1.0]), _constant_images([0.0, 0.5])
+    # one varying feature: means 0 and 0.25, variances (N - 1) 2 and 0.125: 0.0625 + (sqrt 2 - sqrt 0.125)^2
+    expected = 0.0625 + (math.sqrt(2) - math.sqrt(0.125)) ** 2
+    assert metrics.frechet_distance(a, b, classifier=_MeanPixel()) == pytest.approx(expected, abs=1e-6)
+    for first, second, name in ((a[:1], b, "images_a"), (a, b[:1], "images_b")):
+        with pytest.raises(ValueError, match=rf"^{name} must hold at least 2 image\(s\); got 1$"):
+            metrics.frechet_distance(first, second)
+
+
+@pytest.mark.parametrize(
+    "scale, imag, swap, trusted",
+    [
+        (1.0, 7e-6, False, True),       # below 1e-6 x the larger trace (10): sqrtm's root is kept
+        (1.0, 7e-6, True, True),        # the same with the arguments swapped
+        (1.0, 1e-6 * 10.0, False, True),  # exactly at the limit: kept
+        (1.0, 1.1e-5, False, False),    # above it: the eigen-decomposition instead
+        (1e-3, 1e-7, False, False),     # small covariances: the limit is 1e-6 x 1e-2, not 1e-6
+    ],
+)
+def test_trace_sqrt_product_keeps_a_root_whose_imaginary_part_is_rounding(monkeypatch, scale, imag, swap, trusted):
+    import scipy.linalg
+
+    sa, sb = scale * np.diag([1.0, 4.0]), scale * np.diag([9.0, 1.0])  # traces 5 and 10 (x scale); answer 5 x scale
+    root = np.diag([3.0 * scale + imag * 1j, 2.5 * scale])  # real trace 5.5 x scale
+    monkeypatch.setattr(scipy.linalg, "sqrtm", lambda m: root)
+    args = (sb, sa) if swap else (sa, sb)
+    expected = (5.5 if trusted else 5.0) * scale
+    assert metrics._trace_sqrt_product(*args) == pytest.approx(expected, rel=1e-12)
+
+
+def test_trace_sqrt_product_of_zero_covariances_compares_with_a_floor_of_1e_12(monkeypatch):
+    import scipy.linalg
+
+    zeros = np.zeros((2, 2))
+    monkeypatch.setattr(scipy.linalg, "sqrtm", lambda m: np.diag([1e-13 + 1e-19j, 0.0]))
+    assert metrics._trace_sqrt_product(zeros, zeros) == 1e-13  # 1e-19 < 1e-6 x 1e-12: kept
+    monkeypatch.setattr(scipy.linalg, "sqrtm", lambda m: np.diag([1e-13 + 1e-17j, 0.0]))
+    assert metrics._trace_sqrt_product(zeros, zeros) == 0.0    # 1e-17 > 1e-18: the eigen-decomposition's 0
