@@ -1,20 +1,77 @@
-"""Helpers for the GAN course: every reusable line the lessons share.
+"""Helpers for the GAN course: every reusable line the lessons share, one module per concept.
 
-Modules, one per concept: ``utils`` (seeding, device, argument checks),
-``viz`` (function plots, animations, rate charts), ``stats`` (success rates
-with Wilson intervals), ``point`` (the single-point GAN, single and
-vectorised), ``losses`` (GAN losses on logits), ``models`` (MLP GANs, maxout,
-virtual batch norm), ``train`` (the training loop and checkpoints), ``data``
-(MNIST offline and online, toy distributions), ``metrics`` (an MNIST
-classifier and the metrics built on it) and ``toy`` (distances and mode
-coverage on toy data).
+``gan_helpers/README.md`` (also the first page of the book's API reference)
+says which module owns what, the direction imports run in, and the
+conventions every module follows: randomness, devices, return types, named
+defaults and errors.
 """
 
-from . import data, losses, metrics, models, point, stats, toy, train, utils, viz
+from . import (
+    callbacks,
+    checkpoint,
+    classifier,
+    data,
+    dcgan,
+    dirac,
+    ensemble,
+    layers,
+    losses,
+    metrics,
+    mlp,
+    mnist,
+    models,
+    objectives,
+    pacgan,
+    point,
+    point_analysis,
+    point_config,
+    point_engine,
+    point_sweep,
+    presets,
+    stats,
+    steps,
+    toy,
+    toys,
+    train,
+    train_config,
+    utils,
+    viz,
+    wgan,
+)
 from .utils import get_device, seed_everything
 
 __all__ = [
-    "data", "losses", "metrics", "models", "point", "stats", "toy", "train", "utils", "viz",
-    "get_device", "seed_everything",
+    "callbacks",
+    "checkpoint",
+    "classifier",
+    "data",
+    "dcgan",
+    "dirac",
+    "ensemble",
+    "layers",
+    "losses",
+    "metrics",
+    "mlp",
+    "mnist",
+    "models",
+    "objectives",
+    "pacgan",
+    "point",
+    "point_analysis",
+    "point_config",
+    "point_engine",
+    "point_sweep",
+    "presets",
+    "stats",
+    "steps",
+    "toy",
+    "toys",
+    "train",
+    "train_config",
+    "utils",
+    "viz",
+    "wgan",
+    "get_device",
+    "seed_everything",
 ]
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-r"""The GAN losses of Goodfellow et al. (2014), written on logits.
+r"""The GAN losses of :cite:t:`goodfellow2014generative`, written on logits.
 
 D outputs a logit :math:`l(x)`; its probability that ``x`` is real is
 :math:`D(x) = \sigma(l(x))`. Every loss here takes logits and goes through
@@ -16,6 +16,9 @@ probability is shown to a reader.
   :math:`\mathbb{E}_z[\log(1 - D(G(z)))]`.
 * :func:`g_loss_non_saturating`, the loss the paper recommends in practice:
   :math:`-\mathbb{E}_z[\log D(G(z))]`.
+* :func:`d_loss_hinge`, :func:`g_loss_hinge`, the hinge loss of
+  :cite:t:`lim2017geometric` and :cite:t:`miyato2018spectral`, also on D's raw
+  outputs.
 
 Why the second G loss: early in training D rejects G's samples with
 confidence, :math:`l \ll 0`. The minimax loss then has gradient
@@ -33,7 +36,15 @@ import torch.nn.functional as F
 
 from .utils import check_choice, check_unit_interval
 
-__all__ = ["d_loss", "g_loss_minimax", "g_loss_non_saturating", "G_LOSSES", "get_g_loss"]
+__all__ = [
+    "d_loss",
+    "g_loss_minimax",
+    "g_loss_non_saturating",
+    "d_loss_hinge",
+    "g_loss_hinge",
+    "G_LOSSES",
+    "get_g_loss",
+]
 
 
 def _check_logits(name: str, logits: torch.Tensor) -> None:
@@ -65,10 +76,10 @@ def d_loss(
 
     With :math:`y_r = 1, y_f = 0` this is
     :math:`-\mathrm{mean}\log D(x) - \mathrm{mean}\log(1 - D(G(z)))`, the
-    negative of the value function of Goodfellow et al. (2014). Its minimum
+    negative of the value function of :cite:t:`goodfellow2014generative`. Its minimum
     over D, for fixed G, is at :math:`D^*(x) = p_\text{data}/(p_\text{data} + p_g)`.
 
-    ``real_label < 1`` is *one-sided label smoothing* (Salimans et al. 2016,
+    ``real_label < 1`` is *one-sided label smoothing* (:cite:t:`salimans2016improved`,
     "Improved techniques for training GANs", section 3.4): the target for
     reals becomes e.g. 0.9, which stops D from growing over-confident logits
     on real data. Only the reals are smoothed: the paper shows that a
@@ -105,11 +116,34 @@ def g_loss_non_saturating(fake_logits: torch.Tensor) -> torch.Tensor:
 
     .. math::  L_G^\text{NS} = -\,\mathrm{mean}_j \log \sigma(l_j) = \mathrm{mean}_j\,\mathrm{BCE}(l_j, 1).
 
-    Goodfellow et al. (2014), section 3: same fixed point as the minimax
+    :cite:t:`goodfellow2014generative`, section 3: same fixed point as the minimax
     loss, much stronger gradients early in training. It is always >= 0.
     """
     _check_logits("fake_logits", fake_logits)
     return _bce(fake_logits, 1.0)
+
+
+def d_loss_hinge(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    r"""D's hinge loss :cite:p:`lim2017geometric,miyato2018spectral`, on raw outputs :math:`l`.
+
+    .. math::  L_D^\text{hinge} = \mathrm{mean}_i \max(0, 1 - l(x_i))
+               + \mathrm{mean}_j \max(0, 1 + l(G(z_j)))
+
+    D is only pushed until reals score above +1 and fakes below -1; past
+    the margin a sample adds nothing to the loss or its gradient.
+    """
+    _check_logits("real_out", real_out)
+    _check_logits("fake_out", fake_out)
+    return F.relu(1.0 - real_out).mean() + F.relu(1.0 + fake_out).mean()
+
+
+def g_loss_hinge(fake_out: torch.Tensor) -> torch.Tensor:
+    r"""G's loss with the hinge D :cite:p:`miyato2018spectral`: :math:`-\mathrm{mean}_j\, l(G(z_j))`.
+
+    No margin on G's side: it raises D's output on its samples, as in WGAN.
+    """
+    _check_logits("fake_out", fake_out)
+    return -fake_out.mean()
 
 
 #: G's losses by name, as :class:`gan_helpers.train.TrainConfig` names them.

@@ -68,7 +68,10 @@ def mode_coverage(
 ) -> dict:
     """How G's ``samples`` (N, 2) sit on a mixture whose modes are at ``centres`` (K, 2).
 
-    Returns a dict:
+    The two counts of the mode-collapse literature on these mixtures, modes
+    captured and the share of high-quality samples near a mode
+    :cite:p:`srivastava2017veegan,lin2018pacgan`, with this course's
+    thresholds ``near`` and ``min_share``. Returns a dict:
 
     * ``modes``: modes *covered*, those with at least ``min_share`` of the
       samples within distance ``near`` of their centre (``near`` = 0.1 is 5

@@ -1,14 +1,15 @@
-"""Seeding, device choice and argument checks shared by every module.
+"""Seeding, devices and argument checks shared by every module.
 
 This module imports nothing else from ``gan_helpers``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -16,6 +17,8 @@ import torch
 __all__ = [
     "seed_everything",
     "get_device",
+    "device_of",
+    "torch_threads",
     "check_positive",
     "check_nonnegative",
     "check_finite",
@@ -58,6 +61,41 @@ def get_device(prefer: str | None = None) -> torch.device:
     if prefer not in available:
         raise ValueError(f"device {prefer!r} is not available here; available: {available}")
     return torch.device(prefer)
+
+
+def device_of(module: torch.nn.Module) -> torch.device:
+    """The device ``module`` lives on: that of its first parameter, else of its first buffer, else the CPU.
+
+    The one way the package reads a device from a network, so that functions
+    follow their inputs instead of taking a ``device`` argument.
+    """
+    if not isinstance(module, torch.nn.Module):
+        raise ValueError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    for tensor in module.parameters():
+        return tensor.device
+    for tensor in module.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with ``threads`` CPU threads in torch, then restore torch's setting.
+
+    For loops over tiny tensors (the single-point GAN), one thread is fastest:
+    a second one only adds synchronisation, and on a busy 2-core machine makes
+    a step many times slower. ``None`` leaves torch's setting alone.
+    """
+    if threads is None:
+        yield
+        return
+    threads = check_int("threads", threads, minimum=1)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def check_finite(name: str, value: float) -> float:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from matplotlib.animation import FuncAnimation, PillowWriter
 
-from .utils import check_int, check_positive
+from .utils import check_int, check_positive, device_of
 
 __all__ = ["plot_function", "PointGanPlot", "animate", "show_animation", "save_gif", "plot_rates", "image_grid", "show_images"]
 
@@ -38,7 +38,7 @@ def plot_function(
 
     ``f`` takes a 1-D float tensor of shape ``(num,)`` (an ``nn.Module`` or any
     callable) and returns one value per point; it is evaluated without
-    gradients, on the device of its parameters when it has any.
+    gradients, on the module's device (:func:`~gan_helpers.utils.device_of`).
     """
     lo, hi = float(lo), float(hi)
     if not hi > lo:
@@ -47,9 +47,8 @@ def plot_function(
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.2))
     xs = torch.linspace(lo, hi, num)
-    params = list(f.parameters()) if isinstance(f, torch.nn.Module) else []
-    if params:
-        xs = xs.to(params[0].device)
+    if isinstance(f, torch.nn.Module):
+        xs = xs.to(device_of(f))
     with torch.no_grad():
         ys = f(xs)
     ax.plot(_as_numpy(xs), _as_numpy(ys).reshape(num), **plot_kwargs)

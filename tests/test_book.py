@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import importlib
+import importlib.util
+import inspect
 import json
 import os
 import re
@@ -22,7 +26,7 @@ def test_book_builds_without_warnings(built_book):
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-4000:]
     assert "WARNING" not in log, [line for line in log.splitlines() if "WARNING" in line]
-    pages = ["index.html", "book/bibliography.html", "book/why_two_networks.html"]
+    pages = ["index.html", "book/bibliography.html", "book/why_two_networks.html", "book/api/index.html"]
     for page in pages + [f"notebooks/{p.stem}.html" for p in NOTEBOOKS]:
         assert (html / page).is_file(), page
 
@@ -40,6 +44,66 @@ def test_lesson_page_has_launch_buttons_citations_and_maths(built_book):
     assert f'href="{cfg["repository"]["url"]}"' in page  # repository button
     assert "Goodfellow" in page and "bibliography.html#id" in page  # {cite} resolved to the bibliography
     assert "mathjax" in page.lower() and r"\(" in page  # maths left for MathJax
+
+
+def _api_modules() -> list[str]:
+    spec = importlib.util.spec_from_file_location("make_api_pages", ROOT / "tools" / "make_api_pages.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool.api_modules()
+
+
+def _rendered_maths(page: str) -> set[str]:
+    """The TeX of every formula the page leaves to MathJax, whitespace collapsed."""
+    spans = re.findall(r'<(span|div) class="math notranslate nohighlight">(.*?)</\1>', page, flags=re.S)
+    return {" ".join(html_lib.unescape(tex).strip()[2:-2].split()) for _, tex in spans}
+
+
+def _docstring_maths(module_name: str) -> set[str]:
+    """The TeX of every ``:math:`` role and ``.. math::`` block in a module's docstrings."""
+    module = importlib.import_module(module_name)
+    docs = [module.__doc__ or ""]
+    for _, obj in inspect.getmembers(module):
+        if getattr(obj, "__module__", None) == module_name:
+            docs.append(obj.__doc__ or "")
+            docs += [m.__doc__ or "" for _, m in inspect.getmembers(obj, inspect.isfunction)]
+    found = set()
+    for doc in docs:
+        doc = inspect.cleandoc(doc)
+        found |= {" ".join(tex.split()) for tex in re.findall(r":math:`([^`]+)`", doc)}
+        for block in re.findall(r"\.\. math::(.*?)(?=\n\S|\n\n\S|\Z)", doc, flags=re.S):
+            found.add(" ".join(block.split()))
+    return found - {""}
+
+
+def test_api_reference_renders_every_module_with_formulas_and_citations(built_book):
+    html, proc = built_book
+    assert proc.returncode == 0
+    index = (html / "book/api/index.html").read_text()
+    described: dict[str, str] = {}
+    for name in _api_modules():
+        page_path = html / f"book/api/{name}.html"
+        assert page_path.is_file(), name
+        page = page_path.read_text()
+        assert f'id="module-{name}"' in page, name  # autodoc ran
+        assert 'class="problematic"' not in page and ":math:`" not in page and ":cite:" not in page, name
+        assert f"{name}.html" in index, name
+        for obj in re.findall(r'<dt class="sig sig-object py" id="([^"]+)"', page):
+            assert obj.startswith(f"{name}."), f"{obj} is described on the page of {name}"  # not a re-export
+            assert obj not in described, f"{obj} is described on {described.get(obj)} and {name}"
+            described[obj] = name
+    assert "gan_helpers.stats.wilson_interval" in described
+    losses = (html / "book/api/gan_helpers.losses.html").read_text()
+    rendered = _rendered_maths(losses)
+    expected = _docstring_maths("gan_helpers.losses")
+    assert expected and rendered & expected, (sorted(expected), sorted(rendered))
+    assert "mathjax" in losses.lower()
+    stats = (html / "book/api/gan_helpers.stats.html").read_text()
+    assert _docstring_maths("gan_helpers.stats") <= _rendered_maths(stats)
+    cites = re.findall(r'<a class="reference internal" href="\.\./bibliography\.html#(id\d+)"[^>]*>Wilson, 1927</a>', stats)
+    assert cites, "the stats page's citation does not link to the bibliography"
+    bibliography = (html / "book/bibliography.html").read_text()
+    assert f'id="{cites[0]}"' in bibliography and "Probable inference" in bibliography
 
 
 def _browser():

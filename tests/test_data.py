@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan_helpers import data
+from gan_helpers import data, mnist
 
 # ----------------------------------------------------------------------------
 # Bundled MNIST
@@ -100,9 +100,9 @@ def test_bad_source_or_split_lists_allowed_values(kwargs, name, allowed):
 
 @pytest.fixture
 def fresh_cache():
-    data._torchvision_split.cache_clear()
+    mnist._torchvision_split.cache_clear()
     yield
-    data._torchvision_split.cache_clear()
+    mnist._torchvision_split.cache_clear()
 
 
 def _fake_torchvision(monkeypatch, mnist_class):

@@ -7,6 +7,7 @@ folder outside the repository, as it does on Colab.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -181,6 +182,41 @@ def test_progress_bars_are_committed_as_text(path):
         for out in cell.get("outputs", []):
             view = out.get("data", {}).get(WIDGET_VIEW)
             assert not view or progress_bar_text(state, view["model_id"]) is None, src(cell)[:80]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_label_smoothing_is_called_by_its_name(path):
+    """The literature's name is (one- or two-sided) label smoothing; `label_easing` survives only as a preset name in code."""
+    for i, cell in enumerate(load(path)["cells"]):
+        if cell["cell_type"] == "markdown":
+            prose = re.sub(r"`[^`]*`", "", src(cell))
+            assert "label easing" not in prose.lower(), f"cell {i}: say 'two-sided label smoothing'"
+
+
+def _svg_texts(svg: str) -> list[str]:
+    """The text of every <text> element of an SVG, in order, whitespace-normalised."""
+    texts = re.findall(r"<text\b[^>]*>(.*?)</text>", svg, re.S)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", t)).split()) for t in texts]
+
+
+def test_lesson_0_diagram_is_the_one_its_script_draws(tmp_path):
+    """book/figures/gan_loop.svg is committed; redrawn now, it must carry the same labels in the same order."""
+    sys.path.insert(0, str(ROOT / "book" / "figures"))
+    import gan_loop
+
+    committed = (ROOT / "book" / "figures" / "gan_loop.svg").read_text()
+    fresh = gan_loop.save(tmp_path / "gan_loop.svg").read_text()
+    assert _svg_texts(committed) == _svg_texts(fresh), "re-run: python book/figures/gan_loop.py"
+    labels = " ".join(_svg_texts(committed))
+    for label in ("generator", "discriminator", "real sample", "synthetic sample", "P(real)", "G learns from D's gradient"):
+        assert label in labels, label
+    page = (ROOT / "book" / "why_two_networks.md").read_text()
+    assert "figures/gan_loop.svg" in page, "lesson 0 must show the diagram"
+
+
+def test_svg_texts_reads_labels_back():
+    svg = '<svg><text x="1">generator <tspan>$G$</tspan></text><g><text>P(real)</text></g></svg>'
+    assert _svg_texts(svg) == ["generator $G$", "P(real)"]
 
 
 @pytest.mark.slow

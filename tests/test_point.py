@@ -158,5 +158,53 @@ def test_simulate_restores_the_thread_setting():
     before = torch.get_num_threads()
     point.sweep([0], [1e-2], num_steps=5, threads=1)
     assert torch.get_num_threads() == before
+    seen = []
+    point.train_single(0, 1e-2, 1e-2, num_steps=2, callback=lambda *_: seen.append(torch.get_num_threads()))
+    assert seen == [1, 1] and torch.get_num_threads() == before
     with pytest.raises(ValueError, match="threads"):
         point.sweep([0], [1e-2], num_steps=5, threads=0)
+
+
+def test_train_single_first_two_steps_by_hand():
+    # plain SGD, written out: D's step on the real value and G's (detached) outputs, then G's step on new inputs
+    lr_g, lr_d, B = 0.3, 0.2, 4
+    gen = torch.Generator().manual_seed(8)
+    u = (torch.rand(9, generator=gen) * 2 - 1).double()
+    w, b = u[0].clone(), u[1].clone()
+    d = u[2:].clone()  # u1, u2, c1, c2, a1, a2, c0
+
+    def logit(d, v):
+        return d[4] * torch.sigmoid(d[0] * v + d[2]) + d[5] * torch.sigmoid(d[1] * v + d[3]) + d[6]
+
+    rows = []
+    for step in (1, 2):
+        x = (torch.rand(B, generator=gen) * 2 - 1).double()
+        d = d.detach().requires_grad_(True)
+        loss_d = -torch.log(torch.sigmoid(logit(d, torch.ones(B, dtype=torch.float64)))).mean() - torch.log(
+            torch.sigmoid(-logit(d, w * x + b))).mean()
+        (grad_d,) = torch.autograd.grad(loss_d, d)
+        d = d.detach() - lr_d * grad_d
+        x = (torch.rand(B, generator=gen) * 2 - 1).double()
+        wb = torch.stack([w, b]).requires_grad_(True)
+        loss_g = -torch.log(torch.sigmoid(logit(d, wb[0] * x + wb[1]))).mean()
+        (grad_g,) = torch.autograd.grad(loss_g, wb)
+        w, b = (wb.detach() - lr_g * grad_g).unbind()
+        rows.append([step, w.item(), b.item(), loss_d.item(), loss_g.item()])
+    history = point.train_single(8, lr_g, lr_d, num_steps=2, batch_size=B, optimizer="sgd")
+    np.testing.assert_allclose(history.to_numpy(), np.array(rows), rtol=0, atol=1e-6)
+
+
+def test_sgd_momentum_in_the_sweep_matches_torch_optim_in_the_single_loop():
+    single, run, _ = _single_vs_sweep(3, 3e-2, 1e-2, **SHORT, optimizer="sgd", momentum=0.9)
+    np.testing.assert_allclose(run[:, 0], single.w.to_numpy(), atol=1e-5)
+    np.testing.assert_allclose(run[:, 1], single.b.to_numpy(), atol=1e-5)
+    plain = point.train_single(3, 3e-2, 1e-2, **SHORT, optimizer="sgd")
+    assert abs(plain.w.iloc[-1] - single.w.iloc[-1]) > 1e-3  # momentum changes the run
+    # plain SGD is momentum 0, exactly
+    pd.testing.assert_frame_equal(plain, point.train_single(3, 3e-2, 1e-2, **SHORT, optimizer="sgd", momentum=0.0))
+
+
+def test_sweep_d_real_is_the_final_ds_probability_at_the_target():
+    result = point.simulate([0, 1], [1e-2], **SHORT, target=2.0)
+    np.testing.assert_allclose(result.frame.d_real, point.discriminator_prob(result.params, [2.0])[:, 0], rtol=0, atol=0)
+    assert result.frame.d_real.between(0, 1).all() and result.frame.d_real.std() > 0

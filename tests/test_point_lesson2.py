@@ -20,8 +20,17 @@ def test_presets_hold_valid_options_including_baseline_and_fixed():
 def test_unknown_preset_lists_the_presets():
     with pytest.raises(ValueError, match="presets: .*baseline"):
         point.preset("nope")
-    with pytest.raises(KeyError, match="baseline"):
+    with pytest.raises(ValueError, match="presets: .*baseline"):
         point.PRESETS["nope"]
+
+
+def test_preset_values_and_overrides():
+    assert point.preset("fixed") == {"noise_scale": 1.0, "noise_draws": 8, "d_weight_decay": 3e-3}
+    assert point.preset("label_easing") == {"real_label": 0.9, "fake_label": 0.1}
+    assert point.preset("r1", r1_gamma=1.0) == {"r1_gamma": 1.0}
+    options = point.preset("fixed")
+    options["noise_scale"] = 9.0  # a copy: the preset stays as it was
+    assert point.PRESETS["fixed"]["noise_scale"] == 1.0
 
 
 def test_contradicting_options_name_both():

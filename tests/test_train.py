@@ -65,7 +65,9 @@ def states_equal(a: nn.Module, b: nn.Module) -> bool:
         ({"betas": (0.5, 1.0)}, "betas\\[1\\]"),
         ({"d_steps": 0}, "d_steps"),
         ({"g_steps": 0}, "g_steps"),
-        ({"g_loss": "hinge"}, "g_loss"),
+        ({"objective": "wasserstein"}, "objective"),
+        ({"objective": "wgan", "real_label": 0.9}, "real_label"),
+        ({"optimizer": "adagrad"}, "optimizer"),
         ({"real_label": 1.1}, "real_label"),
         ({"detach": "yes"}, "detach"),
         ({"log_every": 0}, "log_every"),
@@ -85,8 +87,8 @@ def test_d_step_and_g_step_return_floats():
     logs = T.d_step(G, D, opt_d, blob(8, torch.Generator().manual_seed(1)), z, real_label=0.9)
     assert set(logs) == {"loss_d", "d_real", "d_fake"} and all(isinstance(v, float) for v in logs.values())
     assert 0 < logs["d_real"] < 1 and 0 < logs["d_fake"] < 1
-    for g_loss in ("non_saturating", "minimax"):
-        logs = T.g_step(G, D, opt_g, z, g_loss=g_loss)
+    for objective in ("non_saturating", "minimax"):
+        logs = T.g_step(G, D, opt_g, z, objective=objective)
         assert set(logs) == {"loss_g"} and isinstance(logs["loss_g"], float)
     assert T.g_step(G, D, opt_g, z, "minimax")["loss_g"] <= 0
 
@@ -327,16 +329,21 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path, data, g
     assert torch.load(path, weights_only=True)["step"] == N
 
 
-def test_optimizer_option_builds_sgd_or_adam():
+def test_optimizer_option_builds_sgd_adam_or_rmsprop():
     from gan_helpers import models
     from gan_helpers.train import TrainConfig, make_optimizer
 
     D = models.MLPDiscriminator(in_shape=(2,), hidden=(4,))
     sgd = make_optimizer(D, 0.1, TrainConfig(optimizer="sgd", momentum=0.7))
     assert isinstance(sgd, torch.optim.SGD) and sgd.param_groups[0]["momentum"] == 0.7
-    assert isinstance(make_optimizer(D, 0.1, TrainConfig()), torch.optim.Adam)
+    adam = make_optimizer(D, 0.1, TrainConfig())
+    assert isinstance(adam, torch.optim.Adam) and adam.param_groups[0]["betas"] == (0.5, 0.999)
+    assert make_optimizer(D, 0.1, TrainConfig(betas=(0.0, 0.9))).param_groups[0]["betas"] == (0.0, 0.9)
+    rmsprop = make_optimizer(D, 5e-5, TrainConfig(optimizer="rmsprop"))
+    assert isinstance(rmsprop, torch.optim.RMSprop) and rmsprop.param_groups[0]["lr"] == 5e-5
+    assert make_optimizer(D, 0.1, TrainConfig(optimizer="sgd")).param_groups[0]["momentum"] == 0.5
     with pytest.raises(ValueError, match="optimizer"):
-        TrainConfig(optimizer="rmsprop")
+        TrainConfig(optimizer="adagrad")
     with pytest.raises(ValueError, match="momentum"):
         TrainConfig(optimizer="sgd", momentum=1.0)
 

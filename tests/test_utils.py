@@ -4,6 +4,7 @@ import random
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from gan_helpers import utils
 
@@ -61,3 +62,33 @@ def test_checks_accept_and_convert():
         utils.check_choice("optimizer", "rmsprop", ("adam", "sgd"))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         utils.check_unit_interval("real_label", 1.2)
+
+
+def test_device_of_reads_parameters_then_buffers_then_defaults_to_cpu():
+    assert utils.device_of(nn.Linear(2, 3)) == torch.device("cpu")
+    assert utils.device_of(nn.Linear(2, 3, device="meta")) == torch.device("meta")
+    only_buffer = nn.Module()
+    only_buffer.register_buffer("b", torch.zeros(1, device="meta"))
+    assert utils.device_of(only_buffer) == torch.device("meta")
+    both = nn.Linear(1, 1)  # parameters on the CPU, a buffer elsewhere: the parameters decide
+    both.register_buffer("b", torch.zeros(1, device="meta"))
+    assert utils.device_of(both) == torch.device("cpu")
+    assert utils.device_of(nn.ReLU()) == torch.device("cpu")
+    with pytest.raises(ValueError, match="module"):
+        utils.device_of(torch.zeros(1))
+
+
+def test_torch_threads_sets_and_restores_the_thread_count():
+    before = torch.get_num_threads()
+    with utils.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError):
+        with utils.torch_threads(1):
+            raise RuntimeError("inside")
+    assert torch.get_num_threads() == before
+    with utils.torch_threads(None):
+        assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads"):
+        with utils.torch_threads(0):
+            pass

@@ -1,16 +1,16 @@
-"""Train the MNIST classifier behind gan_helpers.metrics and write its weights.
+"""Train the MNIST classifier of gan_helpers.classifier (behind gan_helpers.metrics) and write its weights.
 
 Usage: make classifier
    or: python tools/train_classifier.py [--epochs 20] [--seed 0] [--out gan_helpers/weights/mnist_classifier.pt]
 
-Trains :class:`gan_helpers.metrics.MNISTClassifier` on the 4,000 bundled
+Trains :class:`gan_helpers.classifier.MNISTClassifier` on the 4,000 bundled
 "train" digits (``load_mnist("bundled", "train")``) on the CPU, with light
 augmentation (random shifts of up to 2 pixels, rotations of up to 10 degrees,
 scaling by 0.9 to 1.1), reports the accuracy on the 1,000 "heldout" digits,
 which it never trains on, writes the ``state_dict`` with ``torch.save`` and
 prints the file's sha256. The run is seeded; on the same machine and torch
 release it rewrites the same bytes. Elsewhere the weights may differ in the
-last bits: then set ``CLASSIFIER_SHA256`` in gan_helpers/metrics.py to the
+last bits: then set ``CLASSIFIER_SHA256`` in gan_helpers/classifier.py to the
 printed sha256 (``load_classifier`` refuses a file whose sha256 differs).
 """
 
@@ -27,8 +27,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from gan_helpers.data import load_mnist
-from gan_helpers.metrics import CLASSIFIER_PATH, CLASSIFIER_SHA256, MNISTClassifier
+from gan_helpers.classifier import CLASSIFIER_PATH, CLASSIFIER_SHA256, MNISTClassifier
+from gan_helpers.mnist import load_mnist
 from gan_helpers.utils import seed_everything
 
 MIN_ACCURACY = 0.96
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
     print(f"sha256 {digest}")
     if digest != CLASSIFIER_SHA256:
-        print("this differs from CLASSIFIER_SHA256 in gan_helpers/metrics.py: set it to the sha256 above")
+        print("this differs from CLASSIFIER_SHA256 in gan_helpers/classifier.py: set it to the sha256 above")
     if held < MIN_ACCURACY:
         print(f"held-out accuracy {held:.4f} is below {MIN_ACCURACY}: the metrics' tests will fail", file=sys.stderr)
         return 1
