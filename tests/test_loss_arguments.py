@@ -45,3 +45,9 @@ def test_each_loss_names_the_bad_argument(loss, args, name):
     args = tuple(torch.zeros(0) if a.dtype == torch.int64 else a for a in args)
     with pytest.raises(ValueError, match=rf"^{name} must not be empty, got shape \(0,\)$"):
         loss(*args)
+
+
+@pytest.mark.parametrize("name", ["real_label", "fake_label"])
+def test_d_loss_names_a_label_outside_0_1(name):
+    with pytest.raises(ValueError, match=rf"^{name} must be in \[0, 1\], got 1.5$"):
+        losses.d_loss(GOOD, GOOD, **{name: 1.5})
