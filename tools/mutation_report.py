@@ -41,13 +41,17 @@ def rate(counts: Counter) -> float:
     return 100.0 * (counts["killed"] + counts["timeout"]) / tested if tested else float("nan")
 
 
+def _percent(value: float) -> str:
+    return "not run" if value != value else f"{value:.1f}%"
+
+
 def table(results: dict[str, dict[str, str]]) -> str:
     lines = ["| module | mutants | killed | timeout | survived | no tests | not checked | kill rate |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for module, statuses in results.items():
         c = Counter(statuses.values())
         lines.append(f"| `{module}` | {len(statuses)} | {c['killed']} | {c['timeout']} | {c['survived']} "
-                     f"| {c['no tests']} | {c['not checked']} | {rate(c):.1f}% |")
+                     f"| {c['no tests']} | {c['not checked']} | {_percent(rate(c))} |")
     return "\n".join(lines)
 
 
