@@ -14,7 +14,7 @@ NB ?= notebooks/01_single_point_gan.ipynb
 PARAMS ?=
 OUT_DIR ?= lesson_runs
 
-.PHONY: help venv book test test-fast nb execute lesson bench clean classifier weights
+.PHONY: help venv book test test-fast nb execute lesson bench clean classifier weights mutate
 
 help:
 	@echo "make book      build the course (HTML) and print where it is"
@@ -27,6 +27,8 @@ help:
 	@echo "make bench     run the benchmarks"
 	@echo "make classifier  retrain the MNIST classifier used by the metrics"
 	@echo "make weights  retrain the shipped GAN generator (lesson 4's MLP GAN, about 10 minutes)"
+	@echo "make mutate    mutation testing of gan_helpers with mutmut (long; report: tests/MUTATION.md)"
+	@echo "               MUTANTS='gan_helpers.stats.*' for one module, MUTATE_JOBS=2 for two workers"
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,3 +72,12 @@ classifier: venv
 
 weights: venv
 	$(BIN)/python tools/train_weights.py mlp-gan-mnist
+# Mutation testing: [tool.mutmut] in pyproject.toml says which modules and tests; a fresh
+# mutants/ each time, then the kill rate per module (tools/mutation_report.py).
+MUTANTS ?=
+MUTATE_JOBS ?= 1
+mutate: venv
+	$(BIN)/pip install $(PIP_FLAGS) -e '.[book,test,mutation]'
+	rm -rf mutants
+	nice -n 5 $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS)
+	$(BIN)/python tools/mutation_report.py --survivors

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -87,3 +88,155 @@ def test_mode_coverage_of_a_collapsed_and_a_diffuse_sample():
 def test_mode_coverage_bad_input(samples, centres, kwargs, match):
     with pytest.raises(ValueError, match=match):
         toy.mode_coverage(samples, centres, **kwargs)
+
+
+# ----------------------------------------------------------------------------
+# Values against independent computations, and exact messages
+# ----------------------------------------------------------------------------
+
+
+def test_wasserstein_1d_against_numpy_sorted_pairing_in_float64():
+    g = torch.Generator().manual_seed(3)
+    a, b = torch.randn(257, generator=g), 3 * torch.rand(257, generator=g)
+    expected = np.mean(np.abs(np.sort(a.double().numpy()) - np.sort(b.double().numpy())))
+    assert toy.wasserstein_1d(a, b) == pytest.approx(expected, rel=1e-12)
+    assert toy.wasserstein_1d(b, a) == pytest.approx(expected, rel=1e-12)
+
+
+def test_wasserstein_1d_computes_in_float64():
+    # 2**24 - 1 is not a float32 number: a float32 subtraction would give 2**24
+    assert toy.wasserstein_1d(torch.tensor([2.0**24]), torch.tensor([1.0])) == 2.0**24 - 1
+
+
+def test_normal_quantiles_match_scipy():
+    from scipy.stats import norm
+
+    for n, mean, std in [(1, 0.1, 1.0), (4, 0.0, 1.0), (7, 0.1, 0.3), (100, -2.5, 4.0)]:
+        q = toy.normal_quantiles(n, mean, std)
+        assert q.dtype == torch.float64 and q.shape == (n,)
+        expected = norm.ppf((np.arange(n) + 0.5) / n, loc=mean, scale=std)
+        np.testing.assert_allclose(q.numpy(), expected, rtol=0, atol=1e-12)
+    # the defaults are the standard normal
+    np.testing.assert_allclose(toy.normal_quantiles(5).numpy(), norm.ppf((np.arange(5) + 0.5) / 5), atol=1e-12)
+    assert toy.normal_quantiles(1, mean=0.1).item() == 0.1  # one quantile: the median
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((0,), r"^n must be an integer >= 1, got 0$"),
+        ((2.0,), r"^n must be an integer, got 2.0$"),
+        ((3, math.nan), r"^mean must be a finite number, got nan$"),
+        ((3, 0.0, 0.0), r"^std must be > 0, got 0.0$"),
+    ],
+)
+def test_normal_quantiles_bad_input_names_the_argument(args, message):
+    with pytest.raises(ValueError, match=message):
+        toy.normal_quantiles(*args)
+
+
+@pytest.mark.parametrize(
+    "a, b, message",
+    [
+        ([1.0], torch.zeros(1), r"^a must be a tensor of shape \(N,\) or \(N, 1\), got list$"),
+        (torch.zeros(1), (1.0,), r"^b must be a tensor of shape \(N,\) or \(N, 1\), got tuple$"),
+        (torch.zeros(2, 2), torch.zeros(2), r"^a must be a tensor of shape \(N,\) or \(N, 1\) with N >= 1, got \(2, 2\)$"),
+        (torch.zeros(2), torch.zeros(0), r"^b must be a tensor of shape \(N,\) or \(N, 1\) with N >= 1, got \(0,\)$"),
+        (torch.zeros(2), torch.zeros(2, dtype=torch.int64), r"^b must be floating point, got torch.int64$"),
+        (torch.tensor([math.inf]), torch.zeros(1), r"^a contains NaN or Inf$"),
+        (torch.zeros(3), torch.zeros(2), r"^a and b must have the same number of values, got 3 and 2$"),
+    ],
+)
+def test_wasserstein_1d_messages_name_the_argument(a, b, message):
+    with pytest.raises(ValueError, match=message):
+        toy.wasserstein_1d(a, b)
+
+
+def test_mode_coverage_against_a_hand_count():
+    centres = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    samples = torch.tensor(
+        [
+            [0.0, 0.05],   # on mode 0
+            [0.02, 0.0],   # on mode 0
+            [0.3, 0.0],    # nearest mode 0, off it
+            [1.0, 0.09],   # on mode 1
+            [0.9, 0.5],    # nearest mode 1, off it
+            [0.55, 0.6],   # nearest mode 2, off it
+            [-0.5, -0.5],  # nearest mode 0, off it
+            [0.99, 0.0],   # on mode 1
+        ]
+    )
+    cov = toy.mode_coverage(samples, centres, near=0.1, min_share=0.2)
+    # on a mode: 0 twice, 1 twice -> quality 4/8; covered needs >= 0.2 * 8 = 1.6 samples on it
+    assert cov["quality"] == 0.5 and cov["modes"] == 2
+    # nearest: mode 0 four times, mode 1 three times, mode 2 once
+    assert cov["nearest"].tolist() == [4 / 8, 3 / 8, 1 / 8] and cov["nearest"].dtype == torch.float64
+    assert cov["occupied"] == 2                                  # 1/8 < 0.2
+    assert toy.mode_coverage(samples, centres, near=0.1, min_share=0.125)["occupied"] == 3   # share >= min_share
+    assert toy.mode_coverage(samples, centres, near=0.1, min_share=0.25)["modes"] == 2      # 2 >= 0.25 * 8
+    assert toy.mode_coverage(samples, centres, near=0.1, min_share=0.26)["modes"] == 0
+    assert toy.mode_coverage(samples, centres, near=0.35)["quality"] == 5 / 8   # and [0.3, 0]
+    # a sample at exactly `near` is not on the mode (strict <)
+    assert toy.mode_coverage(torch.tensor([[0.5, 0.0]]), torch.tensor([[0.0, 0.0]]), near=0.5)["quality"] == 0.0
+
+
+def test_mode_coverage_defaults():
+    centres = torch.tensor([[0.0, 0.0], [1.0, 0.0]])
+    # 99 samples at 0.09 from mode 0 (inside the default near = 0.1) and one on mode 1 (1% = min_share)
+    samples = torch.cat([torch.tensor([[0.09, 0.0]]).repeat(99, 1), torch.tensor([[1.0, 0.0]])])
+    cov = toy.mode_coverage(samples, centres)
+    assert (cov["modes"], cov["occupied"], cov["quality"]) == (2, 2, 1.0)
+    moved = samples + torch.tensor([0.02, 0.0])  # now 0.11 from mode 0
+    assert toy.mode_coverage(moved, centres)["quality"] == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize(
+    "samples, centres, kwargs, message",
+    [
+        ([[0.0, 0.0]], torch.zeros(8, 2), {}, r"^samples must be a tensor \(N, d\) with N >= 1, got list$"),
+        (torch.zeros(5), torch.zeros(8, 2), {}, r"^samples must be a tensor \(N, d\) with N >= 1, got \(5,\)$"),
+        (torch.zeros(5, 2), torch.zeros(0, 2), {}, r"^centres must be a tensor \(N, d\) with N >= 1, got \(0, 2\)$"),
+        (torch.full((5, 2), math.nan), torch.zeros(8, 2), {}, r"^samples contain NaN or Inf$"),
+        (torch.zeros(5, 2), torch.zeros(8, 2), {"near": -1.0}, r"^near must be > 0, got -1.0$"),
+        (torch.zeros(5, 2), torch.zeros(8, 2), {"min_share": -0.1}, r"^min_share must be in \[0, 1\], got -0.1$"),
+    ],
+)
+def test_mode_coverage_messages_name_the_argument(samples, centres, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        toy.mode_coverage(samples, centres, **kwargs)
+
+
+def test_mode_coverage_reports_every_mode_even_empty_ones():
+    centres = torch.tensor([[0.0, 0.0], [1.0, 0.0], [5.0, 5.0], [9.0, 9.0]])  # the last two get no sample
+    samples = torch.tensor([[0.0, 0.0], [1.0, 0.05], [0.9, 0.0]])
+    cov = toy.mode_coverage(samples, centres, min_share=0.0)
+    assert cov["nearest"].tolist() == [1 / 3, 2 / 3, 0.0, 0.0]
+    # with min_share = 0 every mode counts, also those no sample is near
+    assert cov["modes"] == 4 and cov["occupied"] == 4
+    assert toy.mode_coverage(samples, centres)["modes"] == 2
+
+
+def test_mode_coverage_accepts_integer_points_and_computes_in_float32():
+    centres = torch.tensor([[0, 0], [2, 0]])          # int64, as a grid's centres could be
+    samples = torch.tensor([[0, 0], [2, 0], [2, 0]])  # int64
+    cov = toy.mode_coverage(samples, centres)
+    assert (cov["modes"], cov["quality"]) == (2, 1.0) and cov["nearest"].tolist() == [1 / 3, 2 / 3]
+    cov = toy.mode_coverage(samples.double() + 0.05, centres)
+    assert (cov["modes"], cov["quality"]) == (2, 1.0)
+
+
+def test_wasserstein_1d_accepts_a_column_and_float16():
+    a = torch.tensor([[0.5], [1.5]], dtype=torch.float16)
+    assert toy.wasserstein_1d(a, torch.tensor([1.0, 2.0])) == 0.5
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_toy_metrics_take_cuda_tensors_and_answer_on_the_cpu():
+    centres = data.ring_centres(8, 2.0)
+    x = data.ring_2d(500, torch.Generator().manual_seed(0))
+    cpu = toy.mode_coverage(x, centres)
+    gpu = toy.mode_coverage(x.cuda(), centres.cuda())
+    assert gpu["nearest"].device.type == "cpu" and torch.equal(gpu["nearest"], cpu["nearest"])
+    assert (gpu["modes"], gpu["quality"]) == (cpu["modes"], cpu["quality"])
+    a = torch.randn(100, generator=torch.Generator().manual_seed(1))
+    assert toy.wasserstein_1d(a.cuda(), a.cuda() + 1) == pytest.approx(1.0, abs=1e-6)
