@@ -208,3 +208,35 @@ def test_sweep_d_real_is_the_final_ds_probability_at_the_target():
     result = point.simulate([0, 1], [1e-2], **SHORT, target=2.0)
     np.testing.assert_allclose(result.frame.d_real, point.discriminator_prob(result.params, [2.0])[:, 0], rtol=0, atol=0)
     assert result.frame.d_real.between(0, 1).all() and result.frame.d_real.std() > 0
+
+
+def test_point_make_optimizer_passes_betas_momentum_and_weight_decay():
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    adam = point.make_optimizer(params, 0.1, point.PointConfig(betas=(0.5, 0.9)), weight_decay=0.3)
+    assert isinstance(adam, torch.optim.Adam)
+    assert adam.param_groups[0]["betas"] == (0.5, 0.9) and adam.param_groups[0]["weight_decay"] == 0.3
+    sgd = point.make_optimizer(params, 0.1, point.PointConfig(optimizer="sgd", momentum=0.4), weight_decay=0.2)
+    assert isinstance(sgd, torch.optim.SGD)
+    assert sgd.param_groups[0]["momentum"] == 0.4 and sgd.param_groups[0]["weight_decay"] == 0.2
+
+
+def test_train_single_columns_callback_and_the_arguments_its_errors_name():
+    seen = []
+    history = point.train_single(3, 1e-2, 1e-2, num_steps=3,
+                                 callback=lambda step, G, D: seen.append((step, type(G).__name__, type(D).__name__)))
+    assert list(history.columns) == ["step", "w", "b", "loss_d", "loss_g"]
+    assert seen == [(s, "Generator", "Discriminator") for s in (1, 2, 3)]
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        point.train_single(-1, 1e-2, 1e-2, num_steps=2)
+    with pytest.raises(ValueError, match="lr_g must be > 0"):
+        point.train_single(0, 0.0, 1e-2, num_steps=2)
+    with pytest.raises(ValueError, match="lr_d must be > 0"):
+        point.train_single(0, 1e-2, -1.0, num_steps=2)
+
+
+def test_train_single_init_scale_scales_the_starting_weights():
+    # with learning rates of 1e-12 one step leaves the weights where they started
+    full = point.train_single(4, 1e-12, 1e-12, num_steps=1, init_scale=1.0)
+    small = point.train_single(4, 1e-12, 1e-12, num_steps=1, init_scale=0.1)
+    assert small.w[0] == pytest.approx(0.1 * full.w[0], rel=1e-6)
+    assert small.b[0] == pytest.approx(0.1 * full.b[0], rel=1e-6)
