@@ -62,7 +62,7 @@ def d_step(
     loss.backward()
     opt_d.step()
     objective.after_d_step(D)
-    logs = {"loss_d": loss.item(), **objective.d_logs(real_out.detach(), fake_out.detach())}
+    logs = {"loss_d": loss.item(), **objective.d_logs(real_out, fake_out)}
     return {**logs, **{name: term.item() for name, term in terms.items()}}
 
 

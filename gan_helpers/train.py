@@ -193,7 +193,7 @@ def train(
     D.to(device)
     modes = (G.training, D.training)
     objective = config.objective
-    columns = ("step", "loss_d", "loss_g", *objective.columns, "seconds")
+    columns = history_columns(objective)
 
     gen = torch.Generator().manual_seed(config.seed)  # real batches, z, the objective's draws
     opt_g = make_optimizer(G, config.lr_g, config)
