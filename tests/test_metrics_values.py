@@ -42,6 +42,14 @@ def test_classifier_score_is_exp_of_the_mean_kl_to_the_marginal(heldout):
     assert metrics.classifier_score(heldout) == pytest.approx(math.exp(kl.mean()), rel=1e-5)
 
 
+def test_mean_confidence_is_the_mean_of_the_largest_probability(heldout):
+    p = metrics.predict(heldout).double().numpy()  # (N, 10) probabilities
+    assert metrics.mean_confidence(heldout) == pytest.approx(p.max(axis=1).mean(), rel=1e-6)
+    assert metrics.mean_confidence(heldout) > 0.9  # real digits: a confident classifier
+    with pytest.raises(ValueError, match="images"):
+        metrics.mean_confidence(torch.zeros(3, 28, 28))
+
+
 def test_frechet_distance_of_gaussians_closed_form_in_two_dimensions():
     # Tr (S_a S_b)^(1/2) for 2 x 2: sqrt(Tr(M) + 2 sqrt(det M)), M = S_a S_b (eigenvalues real, >= 0)
     sa = np.array([[2.0, 0.6], [0.6, 1.0]])
