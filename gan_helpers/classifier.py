@@ -117,7 +117,9 @@ def _load_classifier(device: str, path: str) -> MNISTClassifier:
             f"sha256 {digest}, expected {CLASSIFIER_SHA256}. {_REBUILD}"
         )
     state = torch.load(path, map_location=device, weights_only=True)
-    model = MNISTClassifier()
+    # the initial weights are overwritten at once: draw them from a private generator, so that
+    # loading the classifier in the middle of a run does not move torch's global RNG (dropout's)
+    model = MNISTClassifier(generator=torch.Generator().manual_seed(0))
     model.load_state_dict(state)
     model.to(device).eval().requires_grad_(False)
     return model

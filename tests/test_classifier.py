@@ -52,3 +52,13 @@ def test_metrics_re_exports_the_classifier():
 def test_check_images_says_what_to_do(bad, match):
     with pytest.raises(ValueError, match=match):
         C.check_images("images", bad)
+
+
+def test_loading_the_classifier_leaves_the_global_rng_alone():
+    from gan_helpers import classifier
+
+    classifier.load_classifier.cache_clear()
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    classifier.load_classifier()
+    assert torch.equal(torch.get_rng_state(), before)  # a run's dropout draws are the same with or without it
