@@ -146,6 +146,7 @@ def train(
     resume: bool = False,
     progress: bool = True,
     device: str | torch.device | None = None,
+    parallel=None,
 ) -> pd.DataFrame:
     """Train G against D with ``config.objective``; return the history, one row every ``config.log_every`` steps.
 
@@ -175,6 +176,13 @@ def train(
     Callbacks' contents are not saved. With ``resume=False`` an existing
     file is overwritten.
 
+    ``parallel``: a :class:`gan_helpers.distributed.Parallel` to train on
+    several processes with DDP (:mod:`gan_helpers.distributed`): each rank
+    takes its shard of the same global batch of ``config.batch_size``, the
+    steps run on the DDP-wrapped nets, the history holds the means over the
+    ranks, and only rank 0 writes ``checkpoint`` and shows progress.
+    Callbacks get the unwrapped G and D. None: one process.
+
     A non-finite loss raises ``FloatingPointError`` naming the step.
     """
     if not isinstance(config, TrainConfig):
@@ -188,6 +196,8 @@ def train(
     for cb in callbacks:
         if not callable(cb):
             raise ValueError(f"every callback must be callable as cb(step, G, D, row), got {cb!r}")
+    if parallel is not None:
+        parallel.check_batch_size(config.batch_size)
     device = device_of(G) if device is None else torch.device(device)
     G.to(device)
     D.to(device)
@@ -219,10 +229,14 @@ def train(
         seconds_before = history["seconds"][-1] if history["seconds"] else 0.0
 
     B = config.batch_size
+    G_run, D_run, shard = G, D, None  # the nets the steps run, and this rank's rows of a global batch
+    if parallel is not None:
+        G_run, D_run, shard = parallel.wrap(G), parallel.wrap(D), parallel.shard
+    writes = parallel is None or parallel.is_main
     t0 = time.perf_counter()
     # At most one refresh a second: in a notebook every refresh is a message to the front end,
     # and a cell that sends thousands of them can overflow the kernel's message queue.
-    bar = tqdm(total=config.num_steps, initial=start, disable=not progress, desc="training", mininterval=1.0)
+    bar = tqdm(total=config.num_steps, initial=start, disable=not (progress and writes), desc="training", mininterval=1.0)
     try:
         G.train()
         D.train()
@@ -230,21 +244,28 @@ def train(
             d_logs = []
             for _ in range(config.d_steps):
                 batch = sample_batch(data, B, gen)
+                z = torch.randn(B, latent_dim, generator=gen)  # (B, latent_dim)
+                if shard is not None:  # (B / world_size, ...) on each rank
+                    batch, z = (tuple(map(shard, batch)) if num_classes else shard(batch)), shard(z)
                 x_real, y = (batch[0].to(device), batch[1].to(device)) if num_classes else (batch.to(device), None)
-                z = torch.randn(B, latent_dim, generator=gen).to(device)  # (B, latent_dim)
+                z = z.to(device)
                 d_logs.append(
-                    d_step(G, D, opt_d, x_real, z, objective, y=y, real_label=config.real_label,
+                    d_step(G_run, D_run, opt_d, x_real, z, objective, y=y, real_label=config.real_label,
                            detach=config.detach, generator=gen)
                 )
                 _check_finite_logs(step, d_logs[-1])
             g_logs = []
             for _ in range(config.g_steps):
-                z = torch.randn(B, latent_dim, generator=gen).to(device)
-                y = torch.randint(num_classes, (B,), generator=gen).to(device) if num_classes else None
-                g_logs.append(g_step(G, D, opt_g, z, objective, y=y))
+                z = torch.randn(B, latent_dim, generator=gen)
+                y = torch.randint(num_classes, (B,), generator=gen) if num_classes else None
+                if shard is not None:
+                    z, y = shard(z), (shard(y) if num_classes else None)
+                z, y = z.to(device), (y.to(device) if num_classes else None)
+                g_logs.append(g_step(G_run, D_run, opt_g, z, objective, y=y))
                 _check_finite_logs(step, g_logs[-1])
 
-            row = {"step": step, **_mean(d_logs), **_mean(g_logs)}
+            logs = {**_mean(d_logs), **_mean(g_logs)}
+            row = {"step": step, **(logs if parallel is None else parallel.mean_logs(logs))}
             row["seconds"] = seconds_before + time.perf_counter() - t0
             if step == start + 1:
                 _check_columns(objective, row)
@@ -259,7 +280,7 @@ def train(
                 D.train()
             bar.update(1)
             every = config.checkpoint_every
-            if checkpoint is not None and (step == config.num_steps or (every and step % every == 0)):
+            if checkpoint is not None and writes and (step == config.num_steps or (every and step % every == 0)):
                 save_checkpoint(checkpoint, G, D, opt_g, opt_d, step, history, gen.get_state(), config.to_dict())
     finally:
         bar.close()
