@@ -5,13 +5,18 @@ models' and optimisers' states, the state of the run's ``torch.Generator``,
 torch's global RNG state (and CUDA's, when CUDA is in use), the step, the
 history and the config. Files are written atomically and hold only tensors
 and plain Python values, so they load with ``torch.load(path,
-weights_only=True)``: loading runs no code from the file.
+weights_only=True)``: loading runs no code from the file. A damaged file (cut
+short, bytes changed: ``torch.save`` writes a zip archive whose records carry
+CRC-32 checksums, which :func:`load_checkpoint` verifies) or a file of another
+kind is refused with a ``ValueError`` that names the file and the problem.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
+import zipfile
 
 import torch
 from torch import nn
@@ -37,17 +42,16 @@ def _check_architecture(saved: dict, G: nn.Module, D: nn.Module) -> None:
         old, new = saved[net], here[net]
         if old["class"] != new["class"]:
             raise ValueError(f"checkpoint's {net} is a {old['class']}, this {net} is a {new['class']}")
+        problems = []
         for name, shape in old["shapes"].items():
             if name not in new["shapes"]:
-                raise ValueError(f"checkpoint's {net} has {name!r} (shape {tuple(shape)}), which this {net} lacks")
-            if list(new["shapes"][name]) != list(shape):
-                raise ValueError(
-                    f"{net}'s {name!r} has shape {tuple(shape)} in the checkpoint "
-                    f"but {tuple(new['shapes'][name])} here"
-                )
-        for name in new["shapes"]:
-            if name not in old["shapes"]:
-                raise ValueError(f"this {net} has {name!r}, which the checkpoint's {net} lacks")
+                problems.append(f"checkpoint's {net} has {name!r} (shape {tuple(shape)}), which this {net} lacks")
+            elif list(new["shapes"][name]) != list(shape):
+                problems.append(f"{net}'s {name!r} has shape {tuple(shape)} in the checkpoint but {tuple(new['shapes'][name])} here")
+        problems += [f"this {net} has {name!r}, which the checkpoint's {net} lacks" for name in new["shapes"] if name not in old["shapes"]]
+        if problems:
+            more = f" ({len(problems) - 1} more differences: another {net} architecture)" if len(problems) > 1 else ""
+            raise ValueError(problems[0] + more)
 
 
 def _check_optimizer(name: str, saved: dict, opt: torch.optim.Optimizer) -> None:
@@ -108,6 +112,34 @@ def save_checkpoint(
             os.remove(tmp)
 
 
+def _read(path: str | os.PathLike) -> dict:
+    """The dict saved in ``path``; ``ValueError`` naming the file when it is damaged or not a checkpoint."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no checkpoint file at {path!r}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()  # the first record whose CRC-32 does not match, or None
+    except zipfile.BadZipFile as err:
+        raise ValueError(f"{path!r} is not a checkpoint: not the zip archive torch.save writes "
+                         f"(cut short while copying, or another kind of file)") from err
+    if damaged is not None:
+        raise ValueError(f"{path!r} is damaged: its record {damaged!r} fails its CRC-32 check "
+                         f"(bytes changed since it was written); use another copy")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise ValueError(f"{path!r} is not a training checkpoint: it holds Python objects other than tensors and "
+                         f"plain values (a whole pickled model?), which loading with weights_only=True refuses") from err
+    except (RuntimeError, EOFError, KeyError, ValueError, OSError) as err:
+        first_line = (str(err).strip().splitlines() or [""])[0]
+        raise ValueError(f"{path!r} is not a training checkpoint torch.load can read "
+                         f"({type(err).__name__}: {first_line})") from err
+    if not isinstance(state, dict):
+        raise ValueError(f"{path!r} is not a training checkpoint: it holds a {type(state).__name__}, not a dict")
+    return state
+
+
 def load_checkpoint(
     path: str | os.PathLike,
     G: nn.Module,
@@ -118,15 +150,18 @@ def load_checkpoint(
     """Load a checkpoint into G, D (and the optimisers, if given); return the rest.
 
     Loads with ``weights_only=True`` (no arbitrary code runs). Everything is
-    checked before anything is loaded: a checkpoint of another architecture
-    raises ``ValueError`` naming the first parameter (or buffer) whose name
-    or shape differs, and leaves G, D and the optimisers untouched.
+    checked before anything is loaded, and a failed check leaves G, D and the
+    optimisers untouched: a damaged file, or one that is not a training
+    checkpoint, raises ``ValueError`` naming the file and the problem; a
+    checkpoint of another architecture raises ``ValueError`` naming the first
+    parameter (or buffer) whose name or shape differs; a missing file raises
+    ``FileNotFoundError``.
 
     Returns the checkpoint's dict: ``step``, ``history``, ``rng_state``,
     ``torch_rng_state``, ``cuda_rng_state``, ``config`` (and the state dicts).
     RNG states are returned, not applied: :func:`~gan_helpers.train.train` applies them.
     """
-    state = torch.load(os.fspath(path), map_location="cpu", weights_only=True)
+    state = _read(path)
     missing = {"step", "G", "D", "opt_g", "opt_d", "rng_state", "history", "architecture"} - set(state)
     if missing:
         raise ValueError(f"{os.fspath(path)!r} is not a training checkpoint: it lacks {sorted(missing)}")
