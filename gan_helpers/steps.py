@@ -31,7 +31,8 @@ def d_step(
     real_label: float = 1.0,
     detach: bool = True,
     generator: torch.Generator | None = None,
-) -> dict[str, float]:
+    return_fake: bool = False,
+) -> dict[str, float] | tuple[dict[str, float], torch.Tensor]:
     """One update of D on a real batch ``x_real`` and fakes ``G(z)`` (``G(z, y)``, ``D(x, y)`` with labels ``y``).
 
     D's loss is the objective's, plus its penalties (each logged under its
@@ -39,6 +40,8 @@ def d_step(
     runs after the update. Returns ``loss_d`` and the objective's logs (for
     the BCE objectives: D's mean probabilities ``d_real`` and ``d_fake``), as
     floats. ``generator`` draws what the objective draws (WGAN-GP).
+    ``return_fake=True`` returns ``(logs, x_fake)`` instead, ``x_fake`` still
+    attached to G's graph, for a :func:`g_step` on the same fakes (``x_fake=``).
 
     ``detach=False`` is the classic missing ``.detach()``: D's loss then
     back-propagates into G too, and the gradients pile up in G's ``.grad``
@@ -50,9 +53,12 @@ def d_step(
     """
     objective = _objectives.get(objective)
     args = () if y is None else (y,)
-    x_fake = G(z, *args)  # (B, *shape)
-    if detach:
-        x_fake = x_fake.detach()  # D's loss must not reach G's weights
+    if detach and not return_fake:  # D's loss must not reach G's weights: G's forward need not record a graph
+        with torch.no_grad():
+            x_fake = G(z, *args)  # (B, *shape)
+    else:
+        x_fake = G(z, *args)
+    kept, x_fake = x_fake, (x_fake.detach() if detach else x_fake)
     real_out, fake_out = D(x_real, *args), D(x_fake, *args)  # (B,), (B,)
     loss = objective.d_loss(real_out, fake_out, real_label=_objectives.check_real_label(objective, real_label))
     terms = objective.penalties(D, x_real, x_fake, *args, generator=generator)
@@ -63,7 +69,8 @@ def d_step(
     opt_d.step()
     objective.after_d_step(D)
     logs = {"loss_d": loss.item(), **objective.d_logs(real_out, fake_out)}
-    return {**logs, **{name: term.item() for name, term in terms.items()}}
+    logs = {**logs, **{name: term.item() for name, term in terms.items()}}
+    return (logs, kept) if return_fake else logs
 
 
 def g_step(
@@ -74,14 +81,20 @@ def g_step(
     objective: str | Objective = "non_saturating",
     *,
     y: torch.Tensor | None = None,
+    x_fake: torch.Tensor | None = None,
 ) -> dict[str, float]:
     """One update of G: lower the objective's G loss on ``D(G(z))`` (``D(G(z, y), y)``). Returns ``loss_g``.
+
+    ``x_fake``: fakes already made by G, with their graph (from
+    ``d_step(..., return_fake=True)``), used instead of ``G(z)``: one forward
+    pass of G less (the pytorch/examples DCGAN does this); ``z`` is then unused.
 
     The backward pass also fills D's ``.grad``; only ``opt_g`` steps, and
     :func:`d_step` zeroes D's gradients before its own backward pass.
     """
     args = () if y is None else (y,)
-    loss = _objectives.get(objective).g_loss(D(G(z, *args), *args))  # D(G(z)): (B,) outputs
+    x_fake = G(z, *args) if x_fake is None else x_fake  # (B, *shape)
+    loss = _objectives.get(objective).g_loss(D(x_fake, *args))  # D(G(z)): (B,) outputs
     opt_g.zero_grad()
     loss.backward()
     opt_g.step()

@@ -249,13 +249,18 @@ def train(
                     batch, z = (tuple(map(shard, batch)) if num_classes else shard(batch)), shard(z)
                 x_real, y = (batch[0].to(device), batch[1].to(device)) if num_classes else (batch.to(device), None)
                 z = z.to(device)
-                d_logs.append(
-                    d_step(G_run, D_run, opt_d, x_real, z, objective, y=y, real_label=config.real_label,
-                           detach=config.detach, generator=gen)
-                )
+                logs = d_step(G_run, D_run, opt_d, x_real, z, objective, y=y, real_label=config.real_label,
+                              detach=config.detach, generator=gen, return_fake=config.reuse_fakes)
+                if config.reuse_fakes:  # the fakes (and their classes y) G's update takes
+                    logs, reused = logs[0], (logs[1], y)
+                d_logs.append(logs)
                 _check_finite_logs(step, d_logs[-1])
             g_logs = []
             for _ in range(config.g_steps):
+                if config.reuse_fakes:
+                    g_logs.append(g_step(G_run, D_run, opt_g, None, objective, y=reused[1], x_fake=reused[0]))
+                    _check_finite_logs(step, g_logs[-1])
+                    continue
                 z = torch.randn(B, latent_dim, generator=gen)
                 y = torch.randint(num_classes, (B,), generator=gen) if num_classes else None
                 if shard is not None:

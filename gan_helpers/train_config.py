@@ -52,6 +52,10 @@ class TrainConfig:
     * ``checkpoint_every``: with ``train(..., checkpoint=path)``, also save every
       this many steps (0: only at the end).
     * ``seed``: seeds the generator of real batches, z and the objective's draws.
+    * ``reuse_fakes``: G's update uses the fakes of the step's last D update
+      (made before D's update) instead of fresh z, as the pytorch/examples
+      DCGAN does: one forward pass of G less per step, and other numbers than
+      the default. Needs ``g_steps == 1`` and ``detach=True``.
     """
 
     num_steps: int = 1000
@@ -69,6 +73,7 @@ class TrainConfig:
     seed: int = 0
     optimizer: str = "adam"
     momentum: float = SGD_MOMENTUM
+    reuse_fakes: bool = False
 
     def __post_init__(self) -> None:
         check_int("num_steps", self.num_steps, minimum=1)
@@ -89,6 +94,10 @@ class TrainConfig:
         momentum = check_finite("momentum", self.momentum)
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
+        if not isinstance(self.reuse_fakes, bool):
+            raise ValueError(f"reuse_fakes must be True or False, got {self.reuse_fakes!r}")
+        if self.reuse_fakes and (self.g_steps != 1 or not self.detach):
+            raise ValueError(f"reuse_fakes=True needs g_steps=1 and detach=True, got g_steps={self.g_steps}, detach={self.detach}")
 
     def to_dict(self) -> dict:
         """The config as plain values (the objective as its name and options)."""
