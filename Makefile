@@ -63,6 +63,7 @@ lesson: venv
 bench: venv
 	$(BIN)/python benchmarks/bench_point.py
 	$(BIN)/python benchmarks/bench_toy.py
+	$(BIN)/python benchmarks/bench_dcgan.py
 
 clean:
 	rm -rf _build $(OUT_DIR) .pytest_cache

@@ -179,7 +179,7 @@ class Parallel:
                 module = nn.SyncBatchNorm.convert_sync_batchnorm(module)
             else:
                 module = _global_batchnorm(module)
-        ids = [self.device.index] if self.device.type == "cuda" else None
+        ids = [self.device.index] if self.device.type == "cuda" and self.device.index is not None else None
         return DistributedDataParallel(module, device_ids=ids)
 
     def mean_logs(self, logs: dict[str, float]) -> dict[str, float]:
