@@ -92,6 +92,7 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
             raise ValueError(f"GlobalBatchNorm needs input (B, C, ...), got shape {tuple(input.shape)}")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` (B, C, ...) normalised per channel; statistics over every rank's batch when training."""
         self._check_input_dim(x)
         if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
             return super().forward(x)
