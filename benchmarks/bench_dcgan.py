@@ -15,10 +15,12 @@ loop (or of ours), so each optimisation's effect is measured on its own.
 Each measurement is the best (shortest) of ``--repeats`` runs of ``--steps``
 training steps, after ``--warmup`` steps that are not timed, with fresh
 networks from the same seed (the first call of each variant, which compiles
-for torch.compile, is not timed either: its length is printed); it is printed as training images per second
+for torch.compile, is not timed either: its length is printed). The repeats
+run in rounds, every variant once per round, so that a change in the load
+falls on all of them alike. Each is printed as training images per second
 (real images through D per second: steps x batch size / seconds) with the
-load average of the machine at that moment (``os.getloadavg()``), because a
-shared machine's timings depend on what else runs.
+lowest and highest 1-minute load average seen after its runs
+(``os.getloadavg()``), because a shared machine's timings depend on what else runs.
 """
 
 from __future__ import annotations
@@ -89,19 +91,29 @@ def _adam(name):
     return {"loop": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}[name]
 
 
-def _time(fn, steps: int, warmup: int, repeats: int, batch_size: int) -> tuple[float, float]:
-    """Best images/s over ``repeats`` runs of fn(steps) (after fn(warmup) untimed), and the load average."""
-    best = float("inf")
+def _seconds(fn, steps: int, warmup: int) -> tuple[float, float]:
+    """Seconds of fn(steps) after fn(warmup) untimed, and the 1-minute load average just after."""
+    if warmup:
+        fn(warmup)
     t0 = time.perf_counter()
-    fn(1)  # the first call of a variant compiles (torch.compile) or warms caches: not timed
-    first_call = time.perf_counter() - t0
-    for _ in range(repeats):
-        if warmup:
-            fn(warmup)
+    fn(steps)
+    return time.perf_counter() - t0, os.getloadavg()[0]
+
+
+def measure(variants: dict, steps: int, warmup: int, repeats: int) -> dict[str, dict]:
+    """Each variant's best (shortest) time of ``repeats``, taken in rounds that run every variant once,
+    so that a change in the machine's load falls on all variants alike; with the load averages seen."""
+    out = {}
+    for name, fn in variants.items():
         t0 = time.perf_counter()
-        fn(steps)
-        best = min(best, time.perf_counter() - t0)
-    return steps * batch_size / best, os.getloadavg()[0], first_call
+        fn(1)  # the first call of a variant compiles (torch.compile) or warms caches: not timed
+        out[name] = {"first_call": time.perf_counter() - t0, "seconds": [], "loads": []}
+    for _ in range(repeats):
+        for name, fn in variants.items():
+            seconds, load = _seconds(fn, steps, warmup)
+            out[name]["seconds"].append(seconds)
+            out[name]["loads"].append(load)
+    return out
 
 
 def training_variants(x, batch_size):
@@ -143,8 +155,8 @@ def training_variants(x, batch_size):
     }
 
 
-def sampling_rate(G: nn.Module, mode: str, images: int, repeats: int) -> tuple[float, float]:
-    """Images/s of G(z) in eval mode, batches of 256, with autograd on, under no_grad or inference_mode."""
+def sampling_run(G: nn.Module, mode: str, images: int):
+    """fn(_) that makes ``images`` samples G(z) in eval mode, batches of 256: autograd on, no_grad or inference_mode."""
     G.eval()
     z = torch.randn(images, LATENT_DIM, generator=torch.Generator().manual_seed(1))
     context = {"grad": torch.enable_grad, "no_grad": torch.no_grad, "inference_mode": torch.inference_mode}[mode]
@@ -154,7 +166,7 @@ def sampling_rate(G: nn.Module, mode: str, images: int, repeats: int) -> tuple[f
             for chunk in z.split(256):
                 G(chunk)
 
-    return _time(run, 1, 0, repeats, images)
+    return run
 
 
 def main(argv=None) -> None:
@@ -179,21 +191,24 @@ def main(argv=None) -> None:
             unknown = sorted(set(names) - set(variants))
             if unknown:
                 raise SystemExit(f"unknown --variants {unknown}; choices: {list(variants)}")
-            rates = {}
-            for name in names:
-                rates[name], load, first = _time(variants[name], args.steps, args.warmup, args.repeats, args.batch_size)
+            results = measure({name: variants[name] for name in names}, args.steps, args.warmup, args.repeats)
+            rates = {name: args.steps * args.batch_size / min(r["seconds"]) for name, r in results.items()}
+            for name, r in results.items():
                 ratio = f"{rates[name] / rates['reference']:5.2f}x the reference" if "reference" in rates else ""
-                print(f"threads {threads}  {name:42s} {rates[name]:7.0f} images/s  load {load:5.2f}  "
-                      f"first call {first:5.1f} s  {ratio}", flush=True)
+                loads = "-".join(f"{min(r['loads']):.2f} {max(r['loads']):.2f}".split())
+                print(f"threads {threads}  {name:42s} {rates[name]:7.0f} images/s  load {loads:9s}  "
+                      f"first call {r['first_call']:5.1f} s  {ratio}", flush=True)
             if "ours" in rates and "reference" in rates:
                 ratio = rates["ours"] / rates["reference"]
                 verdict = "meets" if ratio >= 1.2 else "misses"
                 print(f"threads {threads}  ours / reference = {ratio:.2f} ({verdict} the >= 1.2x target)")
             if args.sample_images:
                 G, _ = make_nets()
-                for mode in ("grad", "no_grad", "inference_mode"):
-                    rate, load, _ = sampling_rate(G, mode, args.sample_images, args.repeats)
-                    print(f"threads {threads}  sampling G(z), {mode:37s} {rate:7.0f} images/s  load {load:5.2f}", flush=True)
+                modes = {mode: sampling_run(G, mode, args.sample_images) for mode in ("grad", "no_grad", "inference_mode")}
+                for mode, r in measure(modes, 1, 0, args.repeats).items():
+                    loads = "-".join(f"{min(r['loads']):.2f} {max(r['loads']):.2f}".split())
+                    print(f"threads {threads}  sampling G(z), {mode:37s} {args.sample_images / min(r['seconds']):7.0f} "
+                          f"images/s  load {loads}", flush=True)
     finally:
         torch.set_num_threads(before)
 
