@@ -10,6 +10,11 @@ it, and the settings it was trained with. Nothing is downloaded.
   (:class:`gan_helpers.models.MLPGenerator`, style ``"modern"``), trained with
   the lesson's settings but for many more steps, rebuilt by ``make weights``
   (``tools/train_weights.py``).
+* ``"dcgan-mnist"``: the DCGAN generator of lesson 5
+  (:class:`gan_helpers.dcgan.DCGANGenerator`, the lesson's widths), trained
+  with the lesson's settings for many more steps; the file holds the moving
+  average of G's weights (``settings["ema_decay"]``,
+  :class:`gan_helpers.callbacks.WeightAverage`). Rebuilt by ``make weights`` too. Lessons 8 and 9 build on it.
 
 :func:`load_generator` checks the file's sha256 against the registry before it
 loads anything, and loads with ``torch.load(..., weights_only=True)`` (plain
@@ -30,11 +35,15 @@ from typing import Any, Mapping
 
 import torch
 
-from .mlp import MLPGenerator
+from torch import nn
+
+from .dcgan import DCGANDiscriminator, DCGANGenerator
+from .mlp import MLPDiscriminator, MLPGenerator
 
 __all__ = [
     "WEIGHTS_DIR",
     "WeightsFile",
+    "NETWORKS",
     "REGISTRY",
     "ChecksumError",
     "names",
@@ -42,6 +51,7 @@ __all__ = [
     "file_sha256",
     "verify",
     "build_generator",
+    "build_discriminator",
     "load_generator",
 ]
 
@@ -60,6 +70,8 @@ class WeightsFile:
     * ``name``: the key in :data:`REGISTRY`.
     * ``filename``: the file in :data:`WEIGHTS_DIR` (a ``state_dict`` saved with ``torch.save``).
     * ``kind``: ``"generator"`` or ``"classifier"``.
+    * ``network``: the family of networks, a key of :data:`NETWORKS`
+      (``"mlp"``, ``"dcgan"``; ``"cnn"`` for the classifier).
     * ``sha256``: the file's checksum.
     * ``command``: the project command that rebuilds the file.
     * ``architecture``: the constructor's keyword arguments (generators).
@@ -70,6 +82,7 @@ class WeightsFile:
     name: str
     filename: str
     kind: str
+    network: str
     sha256: str
     command: str
     architecture: Mapping[str, Any]
@@ -82,6 +95,13 @@ class WeightsFile:
         return WEIGHTS_DIR / self.filename
 
 
+#: The (generator, discriminator) classes of each family of generators shipped.
+NETWORKS: Mapping[str, tuple[type[nn.Module], type[nn.Module]]] = MappingProxyType({
+    "mlp": (MLPGenerator, MLPDiscriminator),
+    "dcgan": (DCGANGenerator, DCGANDiscriminator),
+})
+
+
 def _frozen(d: dict) -> Mapping[str, Any]:
     return MappingProxyType(dict(d))
 
@@ -91,6 +111,7 @@ _ENTRIES = (
         name="mnist-classifier",
         filename="mnist_classifier.pt",
         kind="classifier",
+        network="cnn",
         sha256="e8e345f6c51da4b054c2dcd7607ba81fbb8554ea90495a4247f8bbd4d1d077a7",
         command="make classifier  (python tools/train_classifier.py)",
         architecture=_frozen({}),
@@ -105,6 +126,7 @@ _ENTRIES = (
         name="mlp-gan-mnist",
         filename="mlp_gan_mnist.pt",
         kind="generator",
+        network="mlp",
         sha256="1af10cd3a21712fb484235fc7f2919c06fbcce371d186c1bb276d7d342693ecf",
         command="make weights  (python tools/train_weights.py mlp-gan-mnist)",
         architecture=_frozen({"latent_dim": 64, "hidden": (128, 256), "style": "modern"}),
@@ -115,6 +137,23 @@ _ENTRIES = (
             "optimizer": "adam", "d_steps": 1, "g_steps": 1, "seed": 0, "threads": 1,
         }),
         description="lesson 4's modern MLP GAN, trained for 10 times the lesson's 1,000 steps",
+    ),
+    WeightsFile(
+        name="dcgan-mnist",
+        filename="dcgan_mnist.pt",
+        kind="generator",
+        network="dcgan",
+        sha256="b8fc52b49da222425c0b33a4fd7eb252c5c452477dd799c12508b1e2140397fa",
+        command="make weights  (python tools/train_weights.py dcgan-mnist)",
+        architecture=_frozen({"latent_dim": 64, "widths": (64, 32, 16), "upsample": "nearest"}),
+        settings=_frozen({
+            "data": "load_mnist('bundled', 'train'): 4,000 digits",
+            "discriminator": {"widths": (32, 64), "dropout": 0.3},
+            "num_steps": 6_000, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999),
+            "optimizer": "adam", "d_steps": 1, "g_steps": 1, "seed": 0, "threads": 1,
+            "ema_decay": 0.999,
+        }),
+        description="lesson 5's DCGAN, trained for 12 times the lesson's 500 steps",
     ),
 )
 
@@ -166,17 +205,30 @@ def verify(name: str, path: str | os.PathLike | None = None) -> Path:
     return path
 
 
-def build_generator(name: str) -> MLPGenerator:
-    """An untrained generator with the architecture registered for ``name`` (weights from torch's global RNG)."""
-    entry = get(name)
-    if entry.kind != "generator":
-        raise ValueError(f"name must be a generator, one of {names('generator')}; {name!r} is a {entry.kind}")
-    return MLPGenerator(**entry.architecture)
+def _generator_entry(name: str) -> WeightsFile:
+    if not isinstance(name, str) or name not in REGISTRY or REGISTRY[name].kind != "generator":
+        raise ValueError(f"name must be one of the shipped generators {names('generator')}, got {name!r}")
+    return REGISTRY[name]
+
+
+def build_generator(name: str, generator: torch.Generator | None = None) -> nn.Module:
+    """An untrained generator with the architecture registered for ``name``.
+
+    ``generator`` draws its initial weights (None: torch's global RNG).
+    """
+    entry = _generator_entry(name)
+    return NETWORKS[entry.network][0](**entry.architecture, generator=generator)
+
+
+def build_discriminator(name: str, generator: torch.Generator | None = None) -> nn.Module:
+    """An untrained discriminator of the kind ``name``'s generator was trained against (its ``settings``)."""
+    entry = _generator_entry(name)
+    return NETWORKS[entry.network][1](**entry.settings["discriminator"], generator=generator)
 
 
 def load_generator(
     name: str, device: torch.device | str | None = None, path: str | os.PathLike | None = None
-) -> MLPGenerator:
+) -> nn.Module:
     """The shipped generator ``name``, checksum-verified, in eval mode, on ``device`` (default: the CPU).
 
     ``path`` loads a copy of the file from elsewhere (for example a Google
@@ -184,8 +236,7 @@ def load_generator(
     weights are loaded with ``torch.load(..., weights_only=True)``.
     Unknown names raise ``ValueError`` listing the generators.
     """
-    if not isinstance(name, str) or name not in REGISTRY or REGISTRY[name].kind != "generator":
-        raise ValueError(f"name must be one of the shipped generators {names('generator')}, got {name!r}")
+    _generator_entry(name)
     file = verify(name, path)
     device = torch.device("cpu") if device is None else torch.device(device)
     G = build_generator(name)

@@ -102,9 +102,54 @@ def test_loaded_generator_has_the_files_weights_and_the_right_shapes(name, monke
         assert torch.allclose(G(z[:1]), x[:1], atol=1e-6)
 
 
+@pytest.mark.parametrize("name", GENERATORS)
+def test_built_networks_are_the_registered_family_and_fit_the_file(name):
+    entry = pretrained.get(name)
+    G_class, D_class = pretrained.NETWORKS[entry.network]
+    G = pretrained.build_generator(name, generator=torch.Generator().manual_seed(0))
+    D = pretrained.build_discriminator(name, generator=torch.Generator().manual_seed(0))
+    assert type(G) is G_class and type(D) is D_class and G.latent_dim == entry.architecture["latent_dim"]
+    state = torch.load(entry.path, weights_only=True)
+    assert {k: tuple(v.shape) for k, v in G.state_dict().items()} == {k: tuple(v.shape) for k, v in state.items()}
+    again = pretrained.build_generator(name, generator=torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(G.state_dict().values(), again.state_dict().values()))
+    with torch.no_grad():
+        assert D.eval()(G.eval()(torch.zeros(2, G.latent_dim))).shape == (2,)
+
+
+def test_dcgan_entry_is_lesson_5s_architecture():
+    entry = pretrained.get("dcgan-mnist")
+    G = pretrained.build_generator("dcgan-mnist")
+    assert entry.network == "dcgan" and G.widths == (64, 32, 16) and G.upsample == "nearest" and G.latent_dim == 64
+    assert dict(entry.settings["discriminator"]) == {"widths": (32, 64), "dropout": 0.3}
+    assert entry.settings["lr_g"] == entry.settings["lr_d"] == 2e-4 and entry.settings["betas"] == (0.5, 0.999)
+
+
+def test_build_discriminator_refuses_a_classifier():
+    with pytest.raises(ValueError, match="generators"):
+        pretrained.build_discriminator("mnist-classifier")
+
+
 def test_build_generator_matches_the_registered_architecture():
     G = pretrained.build_generator("mlp-gan-mnist")
     arch = pretrained.get("mlp-gan-mnist").architecture
     assert G.latent_dim == arch["latent_dim"] and G.hidden == tuple(arch["hidden"]) and G.style == arch["style"]
     state = torch.load(pretrained.get("mlp-gan-mnist").path, weights_only=True)
     assert {k: tuple(v.shape) for k, v in G.state_dict().items()} == {k: tuple(v.shape) for k, v in state.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", GENERATORS)
+def test_the_rebuild_command_trains_and_writes_a_loadable_file(name, tmp_path, one_thread):
+    """tools/train_weights.py on a few steps: the file it writes loads into the registered architecture."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("train_weights", pretrained.WEIGHTS_DIR.parents[1] / "tools/train_weights.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tmp_path / "weights.pt"
+    assert tool.main([name, "--steps", "3", "--out", str(out), "--eval-every", "2"]) == 0
+    G = pretrained.build_generator(name)
+    G.load_state_dict(torch.load(out, weights_only=True))
+    with pytest.raises(pretrained.ChecksumError):  # three steps are not the shipped weights
+        pretrained.load_generator(name, path=out)
