@@ -26,7 +26,7 @@ help:
 	@echo "               run one lesson with other parameters into $(OUT_DIR)/"
 	@echo "make bench     run the benchmarks"
 	@echo "make classifier  retrain the MNIST classifier used by the metrics"
-	@echo "make weights  retrain the shipped GAN generator (lesson 4's MLP GAN, about 10 minutes)"
+	@echo "make weights   retrain the shipped generators (lesson 4's MLP GAN, lesson 5's DCGAN; about 30 minutes)"
 	@echo "make mutate    mutation testing of gan_helpers with mutmut (long; report: tests/MUTATION.md)"
 	@echo "               MUTANTS='gan_helpers.stats.*' for one module, MUTATE_JOBS=2 for two workers"
 
@@ -73,6 +73,7 @@ classifier: venv
 
 weights: venv
 	$(BIN)/python tools/train_weights.py mlp-gan-mnist
+	$(BIN)/python tools/train_weights.py dcgan-mnist
 # Mutation testing: [tool.mutmut] in pyproject.toml says which modules and tests; a fresh
 # mutants/ each time, then the kill rate per module (tools/mutation_report.py).
 MUTANTS ?=

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -91,7 +92,16 @@ def freeze_progress_bars(nb) -> int:
 def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    client = NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    try:
+        client.execute()
+    except CellExecutionError:
+        # keep what ran, outputs and all, for reading; the lesson itself is left as it was
+        failed = path.parents[1] / "lesson_runs" / f"{path.stem}.failed.ipynb"
+        failed.parent.mkdir(exist_ok=True)
+        nbformat.write(nb, failed)
+        print(f"{path}: a cell failed; the notebook as far as it ran is in {failed}", flush=True)
+        raise
     elapsed = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
