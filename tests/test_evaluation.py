@@ -270,7 +270,7 @@ def test_collapse_lowers_recall_and_coverage_not_precision(suite):
 
 def test_truncation_lowers_recall_and_coverage_and_raises_the_distance(suite):
     g, tr = suite["G"], suite["truncated"]
-    assert tr.recall < g.recall - 0.1 and tr.coverage < g.coverage - 0.1
+    assert tr.recall < g.recall - 0.15 and tr.coverage < g.coverage - 0.05
     assert tr.frechet > 2 * g.frechet
 
 
@@ -279,6 +279,15 @@ def test_noise_is_caught_by_the_distance_recall_and_coverage(suite):
     assert noise.frechet > 20 * real.frechet
     assert noise.recall < 0.05 and noise.coverage < 0.05 and noise.density < 0.75 * real.density
     assert noise.classes <= 2
+
+
+def test_noise_fools_precision_as_lesson_9_shows(digits):
+    """A known weakness (Naeem et al. 2020), kept visible: noise lands in the large balls of a few real outliers."""
+    precisions = []
+    for seed in (0, 1, 2):
+        reference, sets = constructed_sets(digits, seed)
+        precisions.append(ev.precision_recall(metrics.classifier_features(reference), metrics.classifier_features(sets["noise"]))[0])
+    assert max(precisions) > 0.5 and np.mean(precisions) > 0.3
 
 
 def test_the_ceiling_is_near_the_top_of_every_metric(suite):
