@@ -239,6 +239,8 @@ def search(
     schedule = check_choice("schedule", schedule, SCHEDULES)
     record_every = None if record_every is None else check_int("record_every", record_every, minimum=1)
     d, device = _latent_dim(G, latent_dim), device_of(G)
+    if autocast and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ValueError("autocast=True runs G in bfloat16, which this CUDA device does not support: use autocast=False")
     dtype, was_training = next(G.parameters(), torch.zeros(())).dtype, G.training
     G.eval()
     try:
