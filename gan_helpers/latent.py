@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
