@@ -14,7 +14,8 @@ it, and the settings it was trained with. Nothing is downloaded.
   (:class:`gan_helpers.dcgan.DCGANGenerator`, the lesson's widths), trained
   with the lesson's settings for many more steps; the file holds the moving
   average of G's weights (``settings["ema_decay"]``,
-  :class:`gan_helpers.callbacks.WeightAverage`). Rebuilt by ``make weights`` too. Lessons 8 and 9 build on it.
+  :class:`gan_helpers.callbacks.WeightAverage`). Rebuilt by ``make weights``
+  too. Lessons 8 and 9 build on it.
 
 :func:`load_generator` checks the file's sha256 against the registry before it
 loads anything, and loads with ``torch.load(..., weights_only=True)`` (plain
@@ -34,7 +35,6 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 import torch
-
 from torch import nn
 
 from .dcgan import DCGANDiscriminator, DCGANGenerator
