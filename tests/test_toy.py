@@ -240,3 +240,149 @@ def test_toy_metrics_take_cuda_tensors_and_answer_on_the_cpu():
     assert (gpu["modes"], gpu["quality"]) == (cpu["modes"], cpu["quality"])
     a = torch.randn(100, generator=torch.Generator().manual_seed(1))
     assert toy.wasserstein_1d(a.cuda(), a.cuda() + 1) == pytest.approx(1.0, abs=1e-6)
+
+
+# ----------------------------------------------------------------------------
+# mode_metrics: the published definitions (Srivastava et al. 2017)
+# ----------------------------------------------------------------------------
+
+HIGH_QUALITY_2D = 1 - math.exp(-4.5)  # P(chi^2_2 <= 9): a 2-D Gaussian within 3 std of its mean
+
+
+def test_benchmarks_are_the_course_data_at_their_defaults():
+    ring_centres, ring_std = toy.BENCHMARKS["ring"]
+    grid_centres, grid_std = toy.BENCHMARKS["grid"]
+    assert (ring_std, grid_std) == (0.02, 0.02)
+    assert ring_centres.shape == (8, 2) and grid_centres.shape == (25, 2)
+    np.testing.assert_allclose(ring_centres.norm(dim=1).numpy(), 2.0, rtol=1e-6)
+    assert sorted(set(grid_centres.flatten().tolist())) == [-4.0, -2.0, 0.0, 2.0, 4.0]
+    # the data's own spread around its modes is that std
+    x = data.ring_2d(20_000, torch.Generator().manual_seed(1))
+    offsets = x - ring_centres[torch.cdist(x, ring_centres).argmin(1)]
+    assert offsets.std().item() == pytest.approx(0.02, rel=0.02)
+
+
+@pytest.mark.parametrize("dataset, k", [("ring", 8), ("grid", 25)])
+def test_mode_metrics_of_samples_exactly_on_the_modes(dataset, k):
+    centres = toy.BENCHMARKS[dataset][0]
+    m = toy.mode_metrics(centres.repeat(3, 1), dataset)
+    assert (m.modes_covered, m.modes, m.high_quality, m.n) == (k, k, 1.0, 3 * k)
+    assert m.counts == (3,) * k and isinstance(m.counts, tuple)
+    assert (m.dataset, m.definition, m.std) == (dataset, "veegan", 0.02)
+    with pytest.raises(AttributeError):
+        m.modes_covered = 0  # frozen
+
+
+@pytest.mark.parametrize("dataset, mode", [("ring", 0), ("ring", 5), ("grid", 12), ("grid", 24)])
+def test_mode_metrics_three_standard_deviations_is_the_line(dataset, mode):
+    centres, std = toy.BENCHMARKS[dataset]
+    angles = torch.tensor([0.0, 1.0, 2.5, 4.0])
+    unit = torch.stack((torch.cos(angles), torch.sin(angles)), dim=1)  # (4, 2)
+    inside = centres[mode] + 2.9 * std * unit
+    outside = centres[mode] + 3.1 * std * unit
+    m = toy.mode_metrics(torch.cat([inside, outside]), dataset)
+    assert m.high_quality == 0.5 and m.modes_covered == 1 and m.counts[mode] == 4 and sum(m.counts) == 4
+    assert toy.mode_metrics(outside, dataset).modes_covered == 0
+    assert toy.mode_metrics(outside, dataset).high_quality == 0.0
+    # 1.01 std inside: still high quality (the radius is 3 std, not 3 variances or 1 std)
+    assert toy.mode_metrics(centres[mode] + 1.01 * std * unit, dataset).high_quality == 1.0
+
+
+def test_veegan_counts_include_a_sample_at_exactly_three_std():
+    centre = torch.zeros(1, 2, dtype=torch.float64)
+    at = torch.tensor([[1.5, 0.0], [0.0, -1.5]], dtype=torch.float64)  # exactly 3 * 0.5, in binary
+    assert toy._veegan_counts(at, centre, 0.5) == (2,)
+    beyond = torch.tensor([[math.nextafter(1.5, 2.0), 0.0]], dtype=torch.float64)
+    assert toy._veegan_counts(beyond, centre, 0.5) == (0,)
+
+
+def test_mode_metrics_of_a_collapsed_sample_and_a_far_outlier():
+    centres = toy.BENCHMARKS["ring"][0]
+    g = torch.Generator().manual_seed(0)
+    collapsed = centres[3] + 0.01 * torch.randn(2500, 2, generator=g)   # 0.5 std: all on mode 3
+    m = toy.mode_metrics(collapsed, "ring")
+    assert (m.modes_covered, m.n) == (1, 2500) and m.counts[3] == sum(m.counts)
+    assert m.high_quality == sum(m.counts) / 2500 > 0.999
+    # an outlier is nearest mode 0 (angle 0) but far from it: not high quality, covers nothing
+    outlier = torch.tensor([[50.0, 0.0]])
+    m = toy.mode_metrics(torch.cat([centres[3:4], outlier]), "ring")
+    assert (m.modes_covered, m.high_quality, m.counts[0], m.counts[3]) == (1, 0.5, 0, 1)
+    assert toy.mode_metrics(outlier, "grid") == toy.ModeMetrics("grid", "veegan", 0, 25, 0.0, 1, (0,) * 25, 0.02)
+
+
+def _clopper_pearson(k: int, n: int, level: float = 0.999) -> tuple[float, float]:
+    from scipy.stats import beta
+
+    a = (1 - level) / 2
+    return beta.ppf(a, k, n - k + 1), beta.ppf(1 - a, k + 1, n - k)
+
+
+@pytest.mark.parametrize("dataset, draw", [("ring", data.ring_2d), ("grid", data.grid_2d)])
+def test_mode_metrics_of_real_data(dataset, draw):
+    m = toy.mode_metrics(draw(2500, torch.Generator().manual_seed(0)), dataset)
+    assert m.modes_covered == m.modes and m.n == 2500
+    low, high = _clopper_pearson(sum(m.counts), 2500)
+    assert low < HIGH_QUALITY_2D < high, (m.high_quality, low, high)
+    assert abs(m.high_quality - HIGH_QUALITY_2D) < 0.01
+
+
+def test_mode_metrics_measure_with_the_benchmark_std():
+    # the grid drawn with std 0.05 (PacGAN's): within 0.06 = 1.2 of its std, P = 1 - exp(-1.2^2 / 2)
+    x = data.grid_2d(2500, torch.Generator().manual_seed(0), std=0.05)
+    m = toy.mode_metrics(x, "grid")
+    low, high = _clopper_pearson(sum(m.counts), 2500)
+    assert low < 1 - math.exp(-0.72) < high, (m.high_quality, low, high)
+    assert m.modes_covered == 25
+
+
+@pytest.mark.parametrize("dataset, seed", [("ring", 0), ("ring", 1), ("grid", 2), ("grid", 3)])
+def test_mode_metrics_against_a_kd_tree(dataset, seed):
+    from scipy.spatial import cKDTree
+
+    centres, std = toy.BENCHMARKS[dataset]
+    g = torch.Generator().manual_seed(seed)
+    k = len(centres)
+    # a few modes, with spreads around the 3-std radius, plus points anywhere
+    picked = torch.randint(0, k, (1500,), generator=g) % (k // 2)
+    near = centres[picked] + 0.05 * torch.randn(1500, 2, generator=g)
+    anywhere = 10 * torch.rand(1000, 2, generator=g) - 5
+    x = torch.cat([near, anywhere])  # (2500, 2) float32
+    dist, idx = cKDTree(centres.double().numpy()).query(x.double().numpy(), k=1)
+    good = dist <= 3 * std
+    expected = np.bincount(idx[good], minlength=k)
+    m = toy.mode_metrics(x, dataset)
+    assert m.counts == tuple(expected.tolist())
+    assert m.high_quality == good.mean() and 0.2 < m.high_quality < 0.7
+    assert m.modes_covered == int((expected > 0).sum()) and m.modes_covered < k
+    # the same numbers from float64 and from a non-contiguous view
+    assert toy.mode_metrics(x.double(), dataset) == m
+    assert toy.mode_metrics(torch.cat([x, x], dim=1)[:, :2], dataset) == m
+
+
+def test_mode_metrics_accept_integer_points():
+    m = toy.mode_metrics(torch.tensor([[2, 0], [0, 2], [1, 1]]), "ring")
+    assert (m.modes_covered, m.high_quality, m.counts[0], m.counts[2]) == (2, 2 / 3, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "samples, dataset, message",
+    [
+        (torch.zeros(5, 2), "rings", r"^dataset must be one of \('ring', 'grid'\), got 'rings'$"),
+        (torch.zeros(5, 3), "ring", r"^samples must be a tensor of shape \(N, 2\) with N >= 1, got \(5, 3\)$"),
+        (torch.zeros(5), "ring", r"^samples must be a tensor of shape \(N, 2\) with N >= 1, got \(5,\)$"),
+        (torch.zeros(0, 2), "grid", r"^samples must be a tensor of shape \(N, 2\) with N >= 1, got \(0, 2\)$"),
+        (np.zeros((5, 2)), "grid", r"^samples must be a tensor of shape \(N, 2\) with N >= 1, got ndarray$"),
+        (torch.tensor([[0.0, math.nan]]), "ring", r"^samples contain NaN or Inf$"),
+        (torch.tensor([[0.0, -math.inf]]), "grid", r"^samples contain NaN or Inf$"),
+        (torch.ones(2, 2, dtype=torch.bool), "ring", r"^samples must be real numbers, got torch.bool$"),
+    ],
+)
+def test_mode_metrics_bad_input_names_the_argument(samples, dataset, message):
+    with pytest.raises(ValueError, match=message):
+        toy.mode_metrics(samples, dataset)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_mode_metrics_take_cuda_tensors():
+    x = data.grid_2d(500, torch.Generator().manual_seed(0))
+    assert toy.mode_metrics(x.cuda(), "grid") == toy.mode_metrics(x, "grid")
