@@ -155,8 +155,10 @@ def mean_confidence(
     r"""The classifier's mean confidence, :math:`\frac1N \sum_i \max_k p(y = k \mid x_i)`.
 
     1 when the classifier is certain of every image, 0.1 when it cannot tell
-    any digit from the others. Real held-out digits score close to 1; blobs
-    that look like no digit score low, even when their classes are balanced.
+    any digit from the others. Real held-out digits score close to 1. It is a
+    weak check on its own: like most classifiers, this one is fairly sure of
+    itself even on blobs that look like no digit (an untrained generator's
+    samples score well above 0.5), so read it beside the Frechet distance.
     """
     check_images("images", images)
     log_p = log_probs(images, classifier, batch_size)  # (N, 10) float64

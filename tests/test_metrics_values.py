@@ -50,6 +50,15 @@ def test_mean_confidence_is_the_mean_of_the_largest_probability(heldout):
         metrics.mean_confidence(torch.zeros(3, 28, 28))
 
 
+def test_mean_confidence_is_high_even_on_an_untrained_generators_blobs(heldout):
+    from gan_helpers.dcgan import DCGANGenerator
+
+    G = DCGANGenerator(64, widths=(64, 32, 16), generator=torch.Generator().manual_seed(0)).eval()
+    with torch.no_grad():
+        blobs = G(torch.randn(300, 64, generator=torch.Generator().manual_seed(1)))
+    assert 0.5 < metrics.mean_confidence(blobs) < metrics.mean_confidence(heldout)  # as its docstring warns
+
+
 def test_frechet_distance_of_gaussians_closed_form_in_two_dimensions():
     # Tr (S_a S_b)^(1/2) for 2 x 2: sqrt(Tr(M) + 2 sqrt(det M)), M = S_a S_b (eigenvalues real, >= 0)
     sa = np.array([[2.0, 0.6], [0.6, 1.0]])
