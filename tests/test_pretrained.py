@@ -1,9 +1,11 @@
 import hashlib
+import importlib.util
 import shutil
 
 import pytest
 import torch
 
+from conftest import ROOT
 from gan_helpers import metrics, pretrained
 
 GENERATORS = pretrained.names("generator")
@@ -145,9 +147,7 @@ def test_build_generator_matches_the_registered_architecture():
 @pytest.mark.parametrize("name", GENERATORS)
 def test_the_rebuild_command_trains_and_writes_a_loadable_file(name, tmp_path, one_thread):
     """tools/train_weights.py on a few steps: the file it writes loads into the registered architecture."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("train_weights", pretrained.WEIGHTS_DIR.parents[1] / "tools/train_weights.py")
+    spec = importlib.util.spec_from_file_location("train_weights", ROOT / "tools" / "train_weights.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     out = tmp_path / "weights.pt"
