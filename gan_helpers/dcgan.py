@@ -21,6 +21,15 @@ Departures from the paper, for 28x28 digits on a CPU: the networks are
 narrower (widths 128/64/32 rather than 1024/512/256/128), G starts from 7x7
 (two doublings to 28x28, not four to 64x64), and D has dropout, which helps
 on the 4,000 bundled digits.
+
+D's normalisation is a choice, ``norm=``: ``"batch"`` (the paper's, the
+default), ``"layer"`` or ``"none"``. A gradient penalty
+:cite:p:`gulrajani2017improved` needs a critic whose output for one image
+does not depend on the other images of its batch, which batch normalisation
+breaks; that paper uses layer normalisation :cite:p:`ba2016layer` instead,
+built here as ``GroupNorm`` with one group: each image's feature maps are
+normalised over all their channels and positions, with a learned scale and
+shift per channel.
 """
 
 from __future__ import annotations
@@ -33,9 +42,11 @@ from torch import nn
 from .layers import init_normal_
 from .utils import check_choice, check_int, check_unit_interval
 
-__all__ = ["DCGANGenerator", "DCGANDiscriminator", "UPSAMPLING"]
+__all__ = ["DCGANGenerator", "DCGANDiscriminator", "UPSAMPLING", "NORMS"]
 
 UPSAMPLING = ("nearest", "transposed")
+#: D's normalisation of its second block: batch, layer (one group of GroupNorm) or none.
+NORMS = ("batch", "layer", "none")
 
 
 def _check_widths(name: str, widths: Sequence[int], length: int | None = None) -> tuple[int, ...]:
@@ -101,7 +112,11 @@ class DCGANDiscriminator(nn.Module):
     Two 4x4 convolutions with stride 2 (28 -> 14 -> 7), each followed by
     LeakyReLU(0.2) and dropout, with BatchNorm on the second (not on the
     first, as the paper advises); then a linear layer to the logit.
-    ``generator`` draws the initial weights (N(0, 0.02)).
+    ``norm="layer"`` puts layer normalisation (``GroupNorm(1, widths[1])``)
+    there instead, ``norm="none"`` nothing (the convolution then has a bias):
+    a critic for a gradient penalty, whose outputs do not mix the batch.
+    ``generator`` draws the initial weights (N(0, 0.02); normalisation
+    scales N(1, 0.02)).
     """
 
     def __init__(
@@ -109,23 +124,28 @@ class DCGANDiscriminator(nn.Module):
         widths: Sequence[int] = (64, 128),
         dropout: float = 0.3,
         generator: torch.Generator | None = None,
+        norm: str = "batch",
     ):
         super().__init__()
         self.widths = _check_widths("widths", widths, length=2)
         self.dropout = check_unit_interval("dropout", dropout)
+        self.norm = check_choice("norm", norm, NORMS)
         w0, w1 = self.widths
+        normalise = {"batch": [nn.BatchNorm2d(w1)], "layer": [nn.GroupNorm(1, w1)], "none": []}[self.norm]
         self.net = nn.Sequential(
             nn.Conv2d(1, w0, 4, stride=2, padding=1),  # (B, w0, 14, 14)
             nn.LeakyReLU(0.2),
             nn.Dropout(self.dropout),
-            nn.Conv2d(w0, w1, 4, stride=2, padding=1, bias=False),  # (B, w1, 7, 7)
-            nn.BatchNorm2d(w1),
+            nn.Conv2d(w0, w1, 4, stride=2, padding=1, bias=self.norm == "none"),  # (B, w1, 7, 7)
+            *normalise,
             nn.LeakyReLU(0.2),
             nn.Dropout(self.dropout),
             nn.Flatten(),  # (B, w1 * 49)
             nn.Linear(w1 * 7 * 7, 1),
         )
         init_normal_(self, generator=generator)
+        if self.norm == "layer":  # init_normal_ knows BatchNorm's scales; GroupNorm's get the same draw
+            nn.init.normal_(normalise[0].weight, 1.0, 0.02, generator=generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not isinstance(x, torch.Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):

@@ -74,3 +74,32 @@ def test_one_training_step_of_the_loop_updates_both_networks():
     assert len(history) == 1 and history.notna().all().all()
     assert any(not torch.equal(a, b) for a, b in zip(before[: len(list(G.parameters()))], after))
     assert any(not torch.equal(a, b) for a, b in zip(before[len(list(G.parameters())) :], after[len(list(G.parameters())) :]))
+
+
+@pytest.mark.parametrize("norm", ["layer", "none"])
+def test_a_critic_without_batch_norm_scores_each_image_alone(norm):
+    """A gradient penalty needs D(x_i) to depend on x_i only; batch norm in train mode mixes the batch."""
+    x = torch.randn(6, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    D = DCGANDiscriminator(widths=(4, 8), dropout=0.0, norm=norm, generator=torch.Generator().manual_seed(1)).train()
+    torch.testing.assert_close(D(x)[:3], D(x[:3]), rtol=0, atol=1e-6)
+    grad = torch.autograd.grad(D(x.requires_grad_(True))[0], x)[0]
+    assert grad[1:].abs().max().item() == 0.0 and grad[0].abs().max().item() > 0  # image 0's score sees only image 0
+    D_bn = DCGANDiscriminator(widths=(4, 8), dropout=0.0, generator=torch.Generator().manual_seed(1)).train()
+    assert (D_bn(x)[:3] - D_bn(x[:3])).abs().max().item() > 1e-3
+
+
+def test_critic_norm_layers_and_parameter_counts_by_hand():
+    w0, w1 = 4, 8
+    conv1, linear = 16 * w0 + w0, w1 * 49 + 1
+    counts = {"batch": 16 * w0 * w1 + 2 * w1, "layer": 16 * w0 * w1 + 2 * w1, "none": 16 * w0 * w1 + w1}
+    for norm, middle in counts.items():
+        D = DCGANDiscriminator(widths=(w0, w1), norm=norm)
+        assert count(D) == conv1 + middle + linear, norm
+        kinds = {type(m) for m in D.modules()}
+        assert (nn.BatchNorm2d in kinds) == (norm == "batch") and (nn.GroupNorm in kinds) == (norm == "layer")
+    D = DCGANDiscriminator(widths=(64, 128), norm="layer", generator=torch.Generator().manual_seed(2))
+    scale = next(m for m in D.modules() if isinstance(m, nn.GroupNorm)).weight
+    assert scale.mean().item() == pytest.approx(1.0, abs=0.01) and 0.01 < scale.std().item() < 0.03
+    assert next(m for m in D.modules() if isinstance(m, nn.GroupNorm)).num_groups == 1   # layer norm: one group
+    with pytest.raises(ValueError, match=r"norm must be one of \('batch', 'layer', 'none'\)"):
+        DCGANDiscriminator(norm="instance")
