@@ -81,13 +81,15 @@ class _Stacked(nn.Module):
             if hasattr(first, attr):
                 setattr(self, attr, getattr(first, attr))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, weights: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
+        """``weights``: other stacked weights of the same shapes (an unrolled D), or None for the module's own."""
+        w = self.weights if weights is None else weights
         R, B = x.shape[:2]
         h = x.reshape(R, B, -1)  # (R, B, features)
         k = 0
         for layer in self.layers:
             if isinstance(layer, nn.Linear):
-                h = torch.baddbmm(self.weights[k + 1], h, self.weights[k])  # (R, B, out)
+                h = torch.baddbmm(w[k + 1], h, w[k])  # (R, B, out)
                 k += 2
             else:
                 h = layer(h)

@@ -59,8 +59,8 @@ def test_lessons_names_stay_where_they_are_imported_from():
 
 
 ALL = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
-NETWORKS_AND_METRICS = {"models", "mlp", "layers", "dcgan", "pacgan", "classifier", "metrics", "toy"}
-TRAINING = {"losses", "wgan", "objectives", "steps", "train_config", "train", "ensemble"}
+NETWORKS_AND_METRICS = {"models", "mlp", "layers", "dcgan", "pacgan", "classifier", "metrics", "toy_metrics"}
+TRAINING = {"losses", "wgan", "objectives", "steps", "train_config", "train", "ensemble", "toy_train", "toy"}  # toy_settings: networks and defaults only
 
 
 def _ours(name):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan_helpers import data, toy
+from gan_helpers import data, toy, toy_metrics
 
 
 def test_wasserstein_1d_of_a_shift_is_the_shift():
@@ -291,9 +291,9 @@ def test_mode_metrics_three_standard_deviations_is_the_line(dataset, mode):
 def test_veegan_counts_include_a_sample_at_exactly_three_std():
     centre = torch.zeros(1, 2, dtype=torch.float64)
     at = torch.tensor([[1.5, 0.0], [0.0, -1.5]], dtype=torch.float64)  # exactly 3 * 0.5, in binary
-    assert toy._veegan_counts(at, centre, 0.5) == (2,)
+    assert toy_metrics._veegan_counts(at, centre, 0.5) == (2,)
     beyond = torch.tensor([[math.nextafter(1.5, 2.0), 0.0]], dtype=torch.float64)
-    assert toy._veegan_counts(beyond, centre, 0.5) == (0,)
+    assert toy_metrics._veegan_counts(beyond, centre, 0.5) == (0,)
 
 
 def test_mode_metrics_of_a_collapsed_sample_and_a_far_outlier():
