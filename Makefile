@@ -14,7 +14,7 @@ NB ?= notebooks/01_single_point_gan.ipynb
 PARAMS ?=
 OUT_DIR ?= lesson_runs
 
-.PHONY: help venv book test test-fast nb execute lesson bench clean classifier weights mutate
+.PHONY: help venv book test test-fast nb execute lesson bench clean classifier weights mutate colab-sim
 
 help:
 	@echo "make book      build the course (HTML) and print where it is"
@@ -25,6 +25,7 @@ help:
 	@echo "make lesson NB=notebooks/01_...ipynb PARAMS='-p num_steps 500'"
 	@echo "               run one lesson with other parameters into $(OUT_DIR)/"
 	@echo "make bench     run the benchmarks"
+	@echo "make colab-sim a wheel in a fresh venv outside the repository runs lesson 1 alone (COLAB_NB=...)"
 	@echo "make classifier  retrain the MNIST classifier used by the metrics"
 	@echo "make weights   retrain the shipped generators (lesson 4's MLP GAN, lesson 5's DCGAN; about 30 minutes)"
 	@echo "make mutate    mutation testing of gan_helpers with mutmut (long; report: tests/MUTATION.md)"
@@ -59,6 +60,11 @@ lesson: venv
 	mkdir -p $(OUT_DIR)
 	$(BIN)/papermill $(NB) $(OUT_DIR)/$(notdir $(NB)) -k python3 $(PARAMS)
 	@echo "Wrote $(OUT_DIR)/$(notdir $(NB))"
+
+# Colab, simulated (tools/colab_sim.py): wheel, fresh venv with TORCH_SPEC, the lesson alone in a temp folder.
+COLAB_NB ?= notebooks/01_single_point_gan.ipynb
+colab-sim: venv
+	$(BIN)/python tools/colab_sim.py --lesson $(COLAB_NB) --torch '$(TORCH_SPEC)'
 
 bench: venv
 	$(BIN)/python benchmarks/bench_point.py
