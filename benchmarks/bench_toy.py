@@ -1,61 +1,111 @@
-"""Toy GANs batched over seeds (``ensemble.train_runs``) against a loop of single runs, in one process.
+"""The toy GANs of lessons 6 and 7: the batched trainer's speed, and the table of every method.
 
-    python benchmarks/bench_toy.py                    # 8 and 32 seeds x 500 steps on the ring of 8
-    python benchmarks/bench_toy.py --runs 8 --steps 200
+    python benchmarks/bench_toy.py speed                 # 8 and 32 seeds against a loop of single runs
+    python benchmarks/bench_toy.py table                 # every method x 5 seeds on the ring and the grid
+    python benchmarks/bench_toy.py table --datasets ring --methods gan pacgan
 
-Both sides train the same networks (G and D: two hidden layers of 64, no
-batch norm, no dropout) with the same config on the ring of 8 Gaussians, on
-one CPU thread. The loop side calls ``train.train`` once per seed; the batched
-side trains every seed at once. The script checks that the two agree on a
-seed they share, and prints runs x steps per second and the speed-up
-against the course's target (>= 10x at 8 seeds or more).
+``speed`` trains the same networks with the same settings two ways, in one
+process on one CPU thread: a Python loop of ``train.train`` calls, one per
+seed, and ``toy.train_toys`` with every seed at once. It checks that the two
+agree on a seed they share and prints runs x steps per second and the
+speed-up against the course's target (>= 10x at 8 seeds or more).
+
+``table`` trains every method with its defaults and the step budget and
+batch size of the benchmark's recommended setting (``toy.RECOMMENDED``), 5
+seeds each, judges 2,500 samples per run with VEEGAN's definitions, and
+writes one row per benchmark and method (mean and standard error over the
+seeds, CPU seconds per run) to ``benchmarks/results/toy_methods.csv``: the
+table lessons 6 and 7 show.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
 import time
+from pathlib import Path
 
+import pandas as pd
 import torch
 
-from gan_helpers import data, ensemble, train
+from gan_helpers import data, objectives, toy, toy_train, train
+
+OUT = Path(__file__).resolve().parent / "results" / "toy_methods.csv"
+COLUMNS = ["dataset", "method", "options", "seeds", "modes_mean", "modes_se", "hq_mean", "hq_se", "diverged",
+           "cpu_s_per_run", "load"]
 
 
-def make(seed: int):
-    from gan_helpers.models import MLPDiscriminator, MLPGenerator
+def speed(runs: list[int], steps: int, loop_runs: int) -> None:
+    s = toy_train.settings("gan", steps=steps, log_every=steps)
+    ring = data.make_sampler(data.ring_2d)
+    config = train.TrainConfig(num_steps=steps, batch_size=s.batch_size, lr_g=s.lr_g, lr_d=s.lr_d, betas=s.betas,
+                               objective=objectives.get("non_saturating"), log_every=steps)
+    t0 = time.perf_counter()
+    singles = {}
+    for seed in range(loop_runs):
+        G, D = toy_train.make_networks(s, seed)
+        train.train(G, D, ring, train.TrainConfig(**{**config.__dict__, "seed": seed}), progress=False)
+        singles[seed] = G
+    loop_rate = loop_runs * steps / (time.perf_counter() - t0)
+    print(f"loop of single runs (train.train): {loop_rate:8.0f} run-steps/s ({loop_runs} runs x {steps} steps)")
+    for r in runs:
+        t0 = time.perf_counter()
+        result = toy.train_toys("ring", "gan", range(r), steps=steps, log_every=steps, progress=False)
+        rate = r * steps / (time.perf_counter() - t0)
+        gap = max((a - b).abs().max().item() for a, b in zip(result.generator(0).state_dict().values(),
+                                                               singles[0].state_dict().values()))
+        verdict = "meets" if rate >= 10 * loop_rate else "misses"
+        print(f"batched, {r:3d} runs:  {rate:8.0f} run-steps/s, {rate / loop_rate:5.1f}x the loop "
+              f"({verdict} the >= 10x target); seed 0 differs from its single run by {gap:.1e}")
 
-    torch.manual_seed(seed)
-    G = MLPGenerator(16, out_shape=(2,), hidden=(64, 64), style="2014", output="linear")
-    return G, MLPDiscriminator((2,), (64, 64), dropout=0.0)
+
+def table(datasets: list[str], methods: list[str], seeds: int, out: Path) -> pd.DataFrame:
+    rows = []
+    old = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
+    for dataset in datasets:
+        _, recommended = toy.RECOMMENDED[dataset]
+        budget = {k: v for k, v in recommended.items() if k in ("steps", "batch_size", "lr_final", "ema")}
+        for method in methods:
+            runs = toy.train_toys(dataset, method, range(seeds), progress=True, **budget)
+            m = runs.metrics(n=2500, seed=0)
+            ok = m[m.diverged < 0]
+            rows.append({
+                "dataset": dataset, "method": method, "options": json.dumps(budget, sort_keys=True), "seeds": seeds,
+                "modes_mean": ok.modes_covered.mean(), "modes_se": ok.modes_covered.std() / math.sqrt(len(ok)),
+                "hq_mean": ok.high_quality.mean(), "hq_se": ok.high_quality.std() / math.sqrt(len(ok)),
+                "diverged": int((m.diverged >= 0).sum()), "cpu_s_per_run": runs.cpu_seconds / seeds,
+                "load": round(os.getloadavg()[0], 1),
+            })
+            print(pd.DataFrame(rows[-1:]).to_string(index=False, header=len(rows) == 1), flush=True)
+    new = pd.DataFrame(rows, columns=COLUMNS)
+    keep = old[~old.set_index(["dataset", "method"]).index.isin(new.set_index(["dataset", "method"]).index)]
+    result = pd.concat([keep, new]).sort_values(["dataset", "method"]).reset_index(drop=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(out, index=False, float_format="%.4g")
+    print(f"wrote {out}")
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, nargs="+", default=[8, 32])
-    parser.add_argument("--steps", type=int, default=500)
-    parser.add_argument("--loop-runs", type=int, default=4, help="time this many looped runs and scale up")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("speed")
+    p.add_argument("--runs", type=int, nargs="+", default=[8, 32])
+    p.add_argument("--steps", type=int, default=300)
+    p.add_argument("--loop-runs", type=int, default=4, help="time this many looped runs and scale up")
+    p = sub.add_parser("table")
+    p.add_argument("--datasets", nargs="+", default=list(toy.DATASETS), choices=list(toy.DATASETS))
+    p.add_argument("--methods", nargs="+", default=list(toy.METHODS), choices=list(toy.METHODS))
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    ring = data.make_sampler(data.ring_2d)
-    config = train.TrainConfig(num_steps=args.steps, batch_size=128, lr_g=1e-3, lr_d=1e-3, log_every=args.steps)
-
-    t0 = time.perf_counter()
-    singles = {}
-    for seed in range(args.loop_runs):
-        G, D = make(seed)
-        train.train(G, D, ring, train.TrainConfig(**{**config.__dict__, "seed": seed}), progress=False)
-        singles[seed] = G
-    loop_rate = args.loop_runs * args.steps / (time.perf_counter() - t0)
-    print(f"loop of single runs: {loop_rate:8.0f} run-steps/s ({args.loop_runs} runs x {args.steps} steps)")
-
-    for runs in args.runs:
-        t0 = time.perf_counter()
-        result = ensemble.train_runs(make, range(runs), ring, config, progress=False)
-        rate = runs * args.steps / (time.perf_counter() - t0)
-        gap = max((a - b).abs().max().item() for a, b in zip(result.generator(0).state_dict().values(), singles[0].state_dict().values()))
-        verdict = "meets" if rate >= 10 * loop_rate or runs < 8 else "misses"
-        print(f"batched, {runs:3d} runs:  {rate:8.0f} run-steps/s, {rate / loop_rate:5.1f}x the loop "
-              f"({verdict} the >= 10x target); seed 0 differs from its single run by {gap:.1e}")
+    if args.command == "speed":
+        speed(args.runs, args.steps, args.loop_runs)
+    else:
+        table(args.datasets, args.methods, args.seeds, args.out)
 
 
 if __name__ == "__main__":

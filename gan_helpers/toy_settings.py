@@ -47,6 +47,9 @@ class ToySettings:
 
     ``lr_final``: both learning rates fall linearly from their values at the
     first step to ``lr_final`` times them at the last (1: constant).
+    ``ema`` > 0: the G a run returns (and its snapshots) is the exponential
+    moving average of G's weights with that decay, updated after every G step
+    (:cite:t:`yazici2019unusual`); training itself is unchanged.
     ``gamma``, ``unroll``, ``packing``, ``clip`` and ``gp_weight`` switch on
     the methods' ingredients; ``snapshot_every`` > 0 keeps G's samples of
     ``snapshot_n`` fixed latent vectors every so many steps.
@@ -63,6 +66,7 @@ class ToySettings:
     lr_d: float = 1e-3
     betas: tuple[float, float] = (0.5, 0.999)
     lr_final: float = 1.0
+    ema: float = 0.0
     d_steps: int = 1
     loss: str = "non_saturating"
     gamma: float = 0.0
@@ -91,6 +95,8 @@ class ToySettings:
                 raise ValueError(f"{name} must be a finite number {'> 0' if name[:2] == 'lr' else '>= 0'}, got {value!r}")
         if not isinstance(self.lr_final, (int, float)) or not 0 < self.lr_final <= 1:
             raise ValueError(f"lr_final must be in (0, 1] (the last step's share of the learning rates), got {self.lr_final!r}")
+        if not isinstance(self.ema, (int, float)) or not 0 <= self.ema < 1:
+            raise ValueError(f"ema must be in [0, 1) (the decay of G's moving average; 0: none), got {self.ema!r}")
         if self.batch_size % self.packing:
             raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of packing ({self.packing})")
         if self.unroll and self.optimizer != "adam":

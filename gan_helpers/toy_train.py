@@ -203,9 +203,11 @@ def train_toys(dataset: str, method: str, seeds: Sequence[int], *, progress: boo
     diverged = torch.zeros(R, dtype=torch.long)
     cpu0, t0 = time.process_time(), time.perf_counter()
 
+    ema = [p.detach().clone() for p in G.parameters()] if s.ema else None  # G's moving average
+
     def snapshot(step):
         with torch.no_grad():
-            snapshots.append(G(snap_z))
+            snapshots.append(G(snap_z, ema))
         snapshot_steps.append(step)
 
     if s.snapshot_every:
@@ -238,6 +240,9 @@ def train_toys(dataset: str, method: str, seeds: Sequence[int], *, progress: boo
         opt_g.zero_grad()
         loss_g.sum().backward(inputs=list(G.parameters()))
         opt_g.step()
+        if s.ema:
+            with torch.no_grad():
+                torch._foreach_lerp_(ema, list(G.parameters()), 1 - s.ema)
         bad = ~(torch.isfinite(loss_g) & torch.isfinite(d_logs[-1]["loss_d"]))
         diverged = torch.where((diverged == 0) & bad, step, diverged)
         if step % s.log_every == 0:
@@ -247,6 +252,10 @@ def train_toys(dataset: str, method: str, seeds: Sequence[int], *, progress: boo
         if s.snapshot_every and step % s.snapshot_every == 0:
             snapshot(step)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - t0
+    if s.ema:
+        with torch.no_grad():
+            for p, a in zip(G.parameters(), ema):
+                p.copy_(a)
     history = _history(logged, steps, seeds)
     return ToyRuns(dataset=dataset, settings=s, seeds=seeds, history=history,
                    snapshots=torch.stack(snapshots) if snapshots else torch.empty(0, R, s.snapshot_n, 2),

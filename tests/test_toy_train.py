@@ -214,3 +214,24 @@ def test_recommended_settings_are_valid_for_each_benchmark():
     assert set(toy.RECOMMENDED) == {"ring", "grid"}
     for method, options in toy.RECOMMENDED.values():
         toy.settings(method, **options)
+
+
+def test_ema_returns_the_moving_average_of_g_s_weights():
+    def weights(steps, **options):
+        return [p.detach() for p in toy.train_toy("ring", "gan", 3, **{**SMALL, "steps": steps, **options}).parameters()]
+
+    init = [p.detach() for p in toy_train.make_networks(toy_train.settings("gan", **SMALL), 3)[0].parameters()]
+    g1, g2, averaged = weights(1), weights(2), weights(2, ema=0.75)
+    for e0, a, b, got in zip(init, g1, g2, averaged):
+        assert torch.allclose(got, 0.75 * (0.75 * e0 + 0.25 * a) + 0.25 * b, atol=1e-7)
+
+
+def test_lr_final_scales_the_last_step_and_leaves_the_first():
+    def d_weights(steps, **options):
+        runs = toy.train_toys("ring", "gan", [1], progress=False, **{**SMALL, "steps": steps, **options})
+        return [p.detach() for p in runs.discriminator(0).parameters()]
+
+    # D's second update sees the same G and batch in both runs: with lr_final = 0.5 it is half as long
+    one, constant, decayed = d_weights(1), d_weights(2), d_weights(2, lr_final=0.5)
+    assert all(torch.allclose(c - o, 2 * (d - o), atol=1e-7) and not torch.equal(c, o) for o, c, d in zip(one, constant, decayed))
+    assert all(torch.equal(a, b) for a, b in zip(one, d_weights(1, lr_final=0.5)))  # a one-step run keeps its rate
