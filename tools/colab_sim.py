@@ -245,6 +245,8 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="colab-sim-")) if args.work is None else args.work
     try:
         simulate(args.lesson, args.torch, work, params)
+    except ValueError as e:
+        parser.error(str(e))
     except SimulationError as e:
         print(f"colab-sim: FAILED: {e}", file=sys.stderr)
         return 1
