@@ -45,7 +45,7 @@ def course_urls(root) -> dict[str, set[str]]:
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         setup = next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
         found = re.findall(r"git\+(https://github\.com/[^\s\"']+)", "".join(setup["source"]))
-        urls[f"notebooks/{path.name}"].update(u.lower() for u in found) if found else urls[f"notebooks/{path.name}"].add("(none)")
+        urls[f"notebooks/{path.name}"].update([u.lower() for u in found] or ["(none)"])
     for line in (root / "README.md").read_text().splitlines():
         if line.startswith("[!["):
             urls["README.md"].update(f"https://github.com/{m}".lower() for m in GITHUB.findall(line))
