@@ -13,12 +13,12 @@ speed-up against the course's target (>= 10x at 8 seeds or more). Batching
 removes per-step overhead, so it gains most on small networks; on larger
 ones the arithmetic itself dominates and the gain shrinks.
 
-``table`` trains every method with its defaults and the step budget and
-batch size of the benchmark's recommended setting (``toy.RECOMMENDED``), 5
-seeds each, judges 2,500 samples per run with VEEGAN's definitions, and
-writes one row per benchmark and method (mean and standard error over the
-seeds, CPU seconds per run) to ``benchmarks/results/toy_methods.csv``: the
-table lessons 6 and 7 show.
+``table`` trains every method with its defaults and one budget for all
+(:data:`TABLE_BUDGET`), then the lessons' recommendation for each benchmark
+(``toy.RECOMMENDED``) at its own budget, 5 seeds each; it judges 2,500
+samples per run with VEEGAN's definitions and writes one row per benchmark
+and method (mean and standard error over the seeds, CPU seconds per run) to
+``benchmarks/results/toy_methods.csv``: the table lessons 6 and 7 show.
 """
 
 from __future__ import annotations
@@ -66,31 +66,38 @@ def speed(runs: list[int], steps: int, loop_runs: int, hidden: int, batch_size: 
               f"({verdict} the >= 10x target); seed 0 differs from its single run by {gap:.1e}")
 
 
+#: The table's budget, the same for every method: G steps, batch size, learning-rate decay.
+TABLE_BUDGET = {"steps": 3000, "batch_size": 256, "lr_final": 0.05}
+
+
 def table(datasets: list[str], methods: list[str], seeds: int, out: Path, steps: int | None = None) -> pd.DataFrame:
     rows = []
     old = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=COLUMNS)
     for dataset in datasets:
-        _, recommended = toy.RECOMMENDED[dataset]
-        budget = {k: v for k, v in recommended.items() if k in ("steps", "batch_size", "lr_final", "ema")}
-        if steps is not None:
-            budget["steps"] = steps
         for method in methods:
-            runs = toy.train_toys(dataset, method, range(seeds), progress=True, **budget)
+            if method == "recommended":  # the lessons' recommendation for this benchmark, at its own budget
+                name, options = toy.RECOMMENDED[dataset]
+            else:
+                name, options = method, dict(TABLE_BUDGET)
+            if steps is not None:
+                options = {**options, "steps": steps}
+            runs = toy.train_toys(dataset, name, range(seeds), progress=True, **options)
             m = runs.metrics(n=2500, seed=0)
             ok = m[m.diverged < 0]
             rows.append({
-                "dataset": dataset, "method": method, "options": json.dumps(budget, sort_keys=True), "seeds": seeds,
+                "dataset": dataset, "method": method if method != "recommended" else f"recommended: {name}",
+                "options": json.dumps(options, sort_keys=True), "seeds": seeds,
                 "modes_mean": ok.modes_covered.mean(), "modes_se": ok.modes_covered.std() / math.sqrt(len(ok)),
                 "hq_mean": ok.high_quality.mean(), "hq_se": ok.high_quality.std() / math.sqrt(len(ok)),
                 "diverged": int((m.diverged >= 0).sum()), "cpu_s_per_run": runs.cpu_seconds / seeds,
                 "load": round(os.getloadavg()[0], 1),
             })
             print(pd.DataFrame(rows[-1:]).to_string(index=False, header=len(rows) == 1), flush=True)
-    new = pd.DataFrame(rows, columns=COLUMNS)
-    keep = old[~old.set_index(["dataset", "method"]).index.isin(new.set_index(["dataset", "method"]).index)]
-    result = pd.concat([keep, new]).sort_values(["dataset", "method"]).reset_index(drop=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(out, index=False, float_format="%.4g")
+            new = pd.DataFrame(rows, columns=COLUMNS)  # written after every row: a long run keeps what it has done
+            keep = old[~old.set_index(["dataset", "method"]).index.isin(new.set_index(["dataset", "method"]).index)]
+            result = pd.concat([keep, new]).sort_values(["dataset", "method"]).reset_index(drop=True)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            result.to_csv(out, index=False, float_format="%.4g")
     print(f"wrote {out}")
     return result
 
@@ -106,7 +113,7 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=64)
     p = sub.add_parser("table")
     p.add_argument("--datasets", nargs="+", default=list(toy.DATASETS), choices=list(toy.DATASETS))
-    p.add_argument("--methods", nargs="+", default=list(toy.METHODS), choices=list(toy.METHODS))
+    p.add_argument("--methods", nargs="+", default=[*toy.METHODS, "recommended"], choices=[*toy.METHODS, "recommended"])
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--steps", type=int, default=None, help="override the recommended step budget (a quick check)")

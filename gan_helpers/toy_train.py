@@ -129,7 +129,10 @@ class ToyRuns:
     * ``snapshots``: (S, R, snapshot_n, 2), each run's G on its own fixed
       noise at ``snapshot_steps`` (step 0 is the untrained G);
     * ``diverged``: per run, the first step whose losses were not finite, or None;
-    * ``cpu_seconds``: the process CPU time of the whole batch (divide by R for a run).
+    * ``cpu_seconds``: the process CPU time of the whole batch (divide by R for a run);
+    * ``G``, ``D``: the stacked networks; with ``ema`` > 0, ``G`` holds the
+      moving average of G's weights, which :meth:`generator`, :meth:`samples`
+      and the snapshots use.
     """
 
     dataset: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -16,6 +17,13 @@ from gan_helpers import toy
 SCRIPT = ROOT / "benchmarks" / "bench_toy.py"
 TABLE = ROOT / "benchmarks" / "results" / "toy_methods.csv"
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_toy", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run(*args):
@@ -45,9 +53,11 @@ def test_table_writes_one_row_per_method_and_keeps_the_others(tmp_path):
 @pytest.mark.skipif(not TABLE.exists(), reason="the table is written by python benchmarks/bench_toy.py table")
 def test_the_committed_table_covers_every_method_on_both_benchmarks():
     t = pd.read_csv(TABLE)
-    assert sorted(zip(t.dataset, t.method)) == sorted((d, m) for d in toy.DATASETS for m in toy.METHODS)
+    recommended = [(d, f"recommended: {m}") for d, (m, _) in toy.RECOMMENDED.items()]
+    assert sorted(zip(t.dataset, t.method)) == sorted([(d, m) for d in toy.DATASETS for m in toy.METHODS] + recommended)
     assert (t.seeds >= 5).all()
     for row in t.itertuples():
         modes = len(toy.BENCHMARKS[row.dataset][0])
         assert 0 <= row.modes_mean <= modes and 0 <= row.hq_mean <= 1 and row.modes_se >= 0 and row.hq_se >= 0
-        assert json.loads(row.options)["steps"] == toy.RECOMMENDED[row.dataset][1]["steps"], row
+        budget = toy.RECOMMENDED[row.dataset][1] if row.method.startswith("recommended") else bench().TABLE_BUDGET
+        assert json.loads(row.options) == budget, row
