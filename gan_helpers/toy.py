@@ -36,6 +36,7 @@ __all__ = [
     "train_toys",
     "sample",
     "RECOMMENDED",
+    "PUBLISHED",
     "METHODS",
     "DATASETS",
     "ToyRuns",
@@ -54,6 +55,23 @@ RECOMMENDED: dict[str, tuple[str, dict]] = {
     "ring": ("pacgan", {"steps": 9000, "batch_size": 512, "lr_final": 0.05}),
     "grid": ("pacgan", {"packing": 4, "steps": 9000, "batch_size": 512, "lr_final": 0.05}),
 }
+
+
+#: The published rows the lessons compare with: (source, dataset, method, modes covered, high-quality share, trials).
+#: VEEGAN's Table 1 :cite:p:`srivastava2017veegan` (means of 5 runs, no error bars) and PacGAN's Table 1
+#: :cite:p:`lin2018pacgan` (means of 10 trials; their standard errors are in the paper).
+PUBLISHED: tuple[tuple[str, str, str, float, float, int], ...] = (
+    ("VEEGAN Table 1", "ring", "GAN", 1.0, 0.993, 5),
+    ("VEEGAN Table 1", "ring", "Unrolled GAN", 7.6, 0.356, 5),
+    ("VEEGAN Table 1", "ring", "VEEGAN", 8.0, 0.529, 5),
+    ("VEEGAN Table 1", "grid", "GAN", 3.3, 0.005, 5),
+    ("VEEGAN Table 1", "grid", "Unrolled GAN", 23.6, 0.16, 5),
+    ("VEEGAN Table 1", "grid", "VEEGAN", 24.6, 0.40, 5),
+    ("PacGAN Table 1", "ring", "GAN", 6.3, 0.982, 10),
+    ("PacGAN Table 1", "ring", "PacGAN2", 7.9, 0.956, 10),
+    ("PacGAN Table 1", "grid", "GAN", 17.3, 0.948, 10),
+    ("PacGAN Table 1", "grid", "PacGAN4", 24.8, 0.936, 10),
+)
 
 
 def train_toy(dataset: str, method: str, seed: int, *, progress: bool = False, **options) -> nn.Module:

@@ -235,3 +235,9 @@ def test_lr_final_scales_the_last_step_and_leaves_the_first():
     one, constant, decayed = d_weights(1), d_weights(2), d_weights(2, lr_final=0.5)
     assert all(torch.allclose(c - o, 2 * (d - o), atol=1e-7) and not torch.equal(c, o) for o, c, d in zip(one, constant, decayed))
     assert all(torch.equal(a, b) for a, b in zip(one, d_weights(1, lr_final=0.5)))  # a one-step run keeps its rate
+
+
+def test_published_rows_are_within_each_benchmark_s_range():
+    assert {row[0] for row in toy.PUBLISHED} == {"VEEGAN Table 1", "PacGAN Table 1"}
+    for source, dataset, method, modes, quality, trials in toy.PUBLISHED:
+        assert 0 <= modes <= len(toy.BENCHMARKS[dataset][0]) and 0 <= quality <= 1 and trials >= 5, (source, method)
