@@ -18,7 +18,8 @@ ones the arithmetic itself dominates and the gain shrinks.
 (``toy.RECOMMENDED``) at its own budget, 5 seeds each; it judges 2,500
 samples per run with VEEGAN's definitions and writes one row per benchmark
 and method (mean and standard error over the seeds, CPU seconds per run) to
-``benchmarks/results/toy_methods.csv``: the table lessons 6 and 7 show.
+``gan_helpers/tables/toy_methods.csv``, which ships with the package:
+``toy.results_table()`` gives it, beside the published rows, to lessons 6 and 7.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import torch
 
 from gan_helpers import data, objectives, toy, toy_train, train
 
-OUT = Path(__file__).resolve().parent / "results" / "toy_methods.csv"
+OUT = Path(toy.__file__).resolve().parent / "tables" / "toy_methods.csv"  # shipped with the package: toy.results_table()
 COLUMNS = ["dataset", "method", "options", "seeds", "modes_mean", "modes_se", "hq_mean", "hq_se", "diverged",
            "cpu_s_per_run", "load"]
 

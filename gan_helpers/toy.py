@@ -9,7 +9,10 @@ r"""The 2-D benchmarks of mode collapse, in one place: train, sample, judge (les
   :func:`~gan_helpers.toy_metrics.wasserstein_1d` are the course's own
   measures (:mod:`gan_helpers.toy_metrics`, re-exported here);
 * :data:`RECOMMENDED`: the method and options the lessons recommend for each
-  benchmark, the ones the course's targets are measured with.
+  benchmark, the ones the course's targets are measured with;
+* :func:`results_table`: every method over 5 seeds on both benchmarks, as
+  ``python benchmarks/bench_toy.py table`` measured it, beside the published
+  rows (:data:`PUBLISHED`).
 
 The benchmarks are the course's ring of 8 Gaussians (radius 2, standard
 deviation 0.02, after :cite:t:`metz2017unrolled`) and grid of 25 (spacing 2,
@@ -24,6 +27,9 @@ high-quality radius is 0.06 where theirs is 0.15.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import torch
 from torch import nn
 
@@ -37,6 +43,7 @@ __all__ = [
     "sample",
     "RECOMMENDED",
     "PUBLISHED",
+    "results_table",
     "METHODS",
     "DATASETS",
     "ToyRuns",
@@ -91,3 +98,26 @@ def sample(G: nn.Module, n: int, seed: int = 0) -> torch.Tensor:
     if x.shape != (n, 2):
         raise ValueError(f"G must make 2-D points, got samples of shape {tuple(x.shape)}")
     return x.cpu()
+
+
+#: The table ``python benchmarks/bench_toy.py table`` writes, shipped with the package.
+TABLE = Path(__file__).resolve().parent / "tables" / "toy_methods.csv"
+
+
+def results_table() -> pd.DataFrame:
+    """The course's measured rows (mean and standard error over the seeds) and the published ones, one frame.
+
+    Columns ``source`` ("this course", "VEEGAN Table 1", "PacGAN Table 1"),
+    ``dataset``, ``method``, ``runs``, ``modes``, ``modes_se``,
+    ``high_quality``, ``hq_se`` (NaN for the published rows) and
+    ``cpu_s_per_run`` (ours only). Rebuild ours with
+    ``python benchmarks/bench_toy.py table``.
+    """
+    if not TABLE.exists():
+        raise FileNotFoundError(f"{TABLE} is missing: rebuild it with python benchmarks/bench_toy.py table")
+    ours = pd.read_csv(TABLE)
+    ours = pd.DataFrame({"source": "this course", "dataset": ours.dataset, "method": ours.method, "runs": ours.seeds,
+                         "modes": ours.modes_mean, "modes_se": ours.modes_se, "high_quality": ours.hq_mean,
+                         "hq_se": ours.hq_se, "cpu_s_per_run": ours.cpu_s_per_run})
+    theirs = pd.DataFrame(PUBLISHED, columns=["source", "dataset", "method", "modes", "high_quality", "runs"])
+    return pd.concat([ours, theirs], ignore_index=True)[list(ours.columns)]

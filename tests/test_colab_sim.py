@@ -31,8 +31,10 @@ def test_the_package_files_are_every_module_and_every_weights_file():
     files = colab_sim.package_files()
     modules = sorted(p.name for p in (ROOT / "gan_helpers").glob("*.py"))
     weights = sorted(p.name for p in (ROOT / "gan_helpers" / "weights").glob("*.pt"))
-    assert "gan_helpers/__init__.py" in files and weights, "the course ships weights"
-    assert files == sorted([f"gan_helpers/{m}" for m in modules] + [f"gan_helpers/weights/{w}" for w in weights])
+    tables = sorted(p.name for p in (ROOT / "gan_helpers" / "tables").glob("*.csv"))
+    assert "gan_helpers/__init__.py" in files and weights and tables, "the course ships weights and tables"
+    assert files == sorted([f"gan_helpers/{m}" for m in modules] + [f"gan_helpers/weights/{w}" for w in weights]
+                           + [f"gan_helpers/tables/{t}" for t in tables])
 
 
 def test_the_wheel_holds_the_package_and_its_weights(tmp_path):
@@ -51,11 +53,13 @@ def test_a_wheel_without_package_data_is_caught(tmp_path):
     shutil.copytree(ROOT / "gan_helpers", root / "gan_helpers", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "README.md", root / "README.md")
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert 'package-data = { gan_helpers = ["weights/*.pt"] }' in pyproject
-    (root / "pyproject.toml").write_text(pyproject.replace('package-data = { gan_helpers = ["weights/*.pt"] }\n', ""))
+    line = 'package-data = { gan_helpers = ["weights/*.pt", "tables/*.csv"] }\n'
+    assert line in pyproject
+    (root / "pyproject.toml").write_text(pyproject.replace(line, ""))
     wheel = colab_sim.build_wheel(tmp_path / "work", root)
     missing = colab_sim.missing_from_wheel(wheel, root)
-    assert missing == sorted(f"gan_helpers/weights/{p.name}" for p in (root / "gan_helpers" / "weights").glob("*.pt"))
+    assert missing == sorted([f"gan_helpers/weights/{p.name}" for p in (root / "gan_helpers" / "weights").glob("*.pt")]
+                             + [f"gan_helpers/tables/{p.name}" for p in (root / "gan_helpers" / "tables").glob("*.csv")])
 
 
 def test_the_environment_of_the_simulation_hides_the_repository(tmp_path, monkeypatch):

@@ -86,7 +86,7 @@ def clean_env(venv: Path, home: Path) -> dict:
 def package_files(root: Path = ROOT) -> list[str]:
     """The files of gan_helpers a wheel must hold: every module and every weights file."""
     pkg = root / "gan_helpers"
-    files = [p for p in pkg.rglob("*.py") if "__pycache__" not in p.parts] + sorted((pkg / "weights").glob("*.pt"))
+    files = [p for p in pkg.rglob("*.py") if "__pycache__" not in p.parts] + sorted((pkg / "weights").glob("*.pt")) + sorted((pkg / "tables").glob("*.csv"))
     return sorted(p.relative_to(root).as_posix() for p in files)
 
 
