@@ -144,8 +144,8 @@ class ToyRuns:
     diverged: tuple[int | None, ...]
     cpu_seconds: float
     wall_seconds: float
-    G: _Stacked = field(repr=False)
-    D: _Stacked = field(repr=False)
+    G: nn.Module = field(repr=False)
+    D: nn.Module = field(repr=False)
 
     def generator(self, run: int) -> nn.Module:
         """Run ``run``'s trained G as an ordinary ``MLPGenerator``, in eval mode."""
