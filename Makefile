@@ -68,7 +68,7 @@ colab-sim: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_point.py
-	$(BIN)/python benchmarks/bench_toy.py
+	$(BIN)/python benchmarks/bench_toy.py speed
 	$(BIN)/python benchmarks/bench_dcgan.py
 
 clean:

@@ -1,4 +1,4 @@
-"""benchmarks/bench_toy.py runs, and the committed table it writes is whole and agrees with a re-run of its rows."""
+"""benchmarks/bench_toy.py runs, and the committed table it writes is whole: every method on both benchmarks, at the budgets it states."""
 
 from __future__ import annotations
 
