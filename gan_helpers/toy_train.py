@@ -188,7 +188,7 @@ def train_toys(dataset: str, method: str, seeds: Sequence[int], *, progress: boo
 
     ``options`` override the settings (:func:`settings`; e.g. ``steps=3000``,
     ``packing=4``, ``unroll=10``). Returns a :class:`ToyRuns`. Training runs
-    on the CPU; these networks are too small to gain from a GPU.
+    on the CPU.
     """
     dataset = check_choice("dataset", dataset, tuple(DATASETS))
     s = settings(method, **options)
