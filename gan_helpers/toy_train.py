@@ -2,7 +2,7 @@ r"""Toy GANs on the ring and the grid, many seeds trained as one computation (le
 
 :func:`train_toys` trains one small GAN (MLP G and D on 2-D points) per seed,
 all seeds at once: the R copies of each network are stacked and run with
-batched matrix products (:class:`gan_helpers.ensemble.Ensemble`'s layers).
+batched matrix products (the stacked layers of :mod:`gan_helpers.ensemble`).
 Each run draws its real batches, its z and its penalty's :math:`\epsilon`
 from its own ``torch.Generator``, in the order
 :func:`~gan_helpers.train.train` draws them, so a run does not depend on the
@@ -17,7 +17,7 @@ ordinary loop step by step (both tested). The methods:
   ``unroll`` more Adam steps on the current batch,
   :math:`\theta_D^{k+1} = \theta_D^k - \mathrm{Adam}(\nabla L_D(\theta_D^k))`,
   computed functionally (the unrolled weights are new tensors in the graph;
-  no module is copied) and differentiated through, as in the paper;
+  no module is copied) and differentiated through, as in the authors' released demonstration;
 * ``"pacgan"`` :cite:p:`lin2018pacgan`: D judges packs of ``packing``
   samples (:class:`gan_helpers.pacgan.Packed`);
 * ``"wgan"`` :cite:p:`arjovsky2017wasserstein`: a critic, weights clipped to
