@@ -23,7 +23,7 @@ from torch import nn
 
 from . import toys
 from .mlp import MLPDiscriminator, MLPGenerator
-from .utils import check_choice
+from .utils import check_choice, check_int
 
 __all__ = ["DATASETS", "METHODS", "ToySettings", "settings", "make_networks", "make_optimizer"]
 
@@ -83,12 +83,9 @@ class ToySettings:
         check_choice("optimizer", self.optimizer, ("adam", "rmsprop"))
         check_choice("loss", self.loss, ("non_saturating", "minimax"))
         for name in ("steps", "batch_size", "latent_dim", "d_steps", "log_every", "snapshot_n", "packing"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+            check_int(name, getattr(self, name), minimum=1)
         for name in ("unroll", "snapshot_every"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
-                raise ValueError(f"{name} must be an int >= 0, got {getattr(self, name)!r}")
+            check_int(name, getattr(self, name), minimum=0)
         for name in ("lr_g", "lr_d", "gamma", "clip", "gp_weight"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 or (name[:2] == "lr" and value == 0):
