@@ -175,14 +175,20 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before each measurement")
     parser.add_argument("--repeats", type=int, default=3, help="measurements; the best is kept")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--threads", type=int, nargs="+", default=[1], help="torch CPU threads; several: each is measured")
+    parser.add_argument(
+        "--threads", type=int, nargs="+", default=[1], help="torch CPU threads; several: each is measured"
+    )
     parser.add_argument("--variants", nargs="+", default=None, help="which training variants (default: all)")
-    parser.add_argument("--sample-images", type=int, default=2048, help="images generated per sampling measurement (0: skip)")
+    parser.add_argument(
+        "--sample-images", type=int, default=2048, help="images generated per sampling measurement (0: skip)"
+    )
     args = parser.parse_args(argv)
     x = data.load_mnist("bundled", "train")[0]  # (4000, 1, 28, 28)
     before = torch.get_num_threads()
-    print(f"DCGAN G{G_WIDTHS} D{D_WIDTHS}, latent {LATENT_DIM}, batch {args.batch_size}; "
-          f"best of {args.repeats} x {args.steps} steps; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
+    print(
+        f"DCGAN G{G_WIDTHS} D{D_WIDTHS}, latent {LATENT_DIM}, batch {args.batch_size}; "
+        f"best of {args.repeats} x {args.steps} steps; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}"
+    )
     try:
         for threads in args.threads:
             torch.set_num_threads(threads)
@@ -196,19 +202,27 @@ def main(argv=None) -> None:
             for name, r in results.items():
                 ratio = f"{rates[name] / rates['reference']:5.2f}x the reference" if "reference" in rates else ""
                 loads = "-".join(f"{min(r['loads']):.2f} {max(r['loads']):.2f}".split())
-                print(f"threads {threads}  {name:42s} {rates[name]:7.0f} images/s  load {loads:9s}  "
-                      f"first call {r['first_call']:5.1f} s  {ratio}", flush=True)
+                print(
+                    f"threads {threads}  {name:42s} {rates[name]:7.0f} images/s  load {loads:9s}  "
+                    f"first call {r['first_call']:5.1f} s  {ratio}",
+                    flush=True,
+                )
             if "ours" in rates and "reference" in rates:
                 ratio = rates["ours"] / rates["reference"]
                 verdict = "meets" if ratio >= 1.2 else "misses"
                 print(f"threads {threads}  ours / reference = {ratio:.2f} ({verdict} the >= 1.2x target)")
             if args.sample_images:
                 G, _ = make_nets()
-                modes = {mode: sampling_run(G, mode, args.sample_images) for mode in ("grad", "no_grad", "inference_mode")}
+                modes = {
+                    mode: sampling_run(G, mode, args.sample_images) for mode in ("grad", "no_grad", "inference_mode")
+                }
                 for mode, r in measure(modes, 1, 0, args.repeats).items():
                     loads = "-".join(f"{min(r['loads']):.2f} {max(r['loads']):.2f}".split())
-                    print(f"threads {threads}  sampling G(z), {mode:37s} {args.sample_images / min(r['seconds']):7.0f} "
-                          f"images/s  load {loads}", flush=True)
+                    print(
+                        f"threads {threads}  sampling G(z), {mode:37s} {args.sample_images / min(r['seconds']):7.0f} "
+                        f"images/s  load {loads}",
+                        flush=True,
+                    )
     finally:
         torch.set_num_threads(before)
 

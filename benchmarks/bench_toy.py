@@ -36,9 +36,22 @@ import torch
 
 from gan_helpers import data, objectives, toy, toy_train, train
 
-OUT = Path(toy.__file__).resolve().parent / "tables" / "toy_methods.csv"  # shipped with the package: toy.results_table()
-COLUMNS = ["dataset", "method", "options", "seeds", "modes_mean", "modes_se", "hq_mean", "hq_se", "diverged",
-           "cpu_s_per_run", "load"]
+OUT = (
+    Path(toy.__file__).resolve().parent / "tables" / "toy_methods.csv"
+)  # shipped with the package: toy.results_table()
+COLUMNS = [
+    "dataset",
+    "method",
+    "options",
+    "seeds",
+    "modes_mean",
+    "modes_se",
+    "hq_mean",
+    "hq_se",
+    "diverged",
+    "cpu_s_per_run",
+    "load",
+]
 
 
 def speed(runs: list[int], steps: int, loop_runs: int, hidden: int, batch_size: int) -> None:
@@ -46,8 +59,15 @@ def speed(runs: list[int], steps: int, loop_runs: int, hidden: int, batch_size: 
     s = toy_train.settings("gan", steps=steps, log_every=steps, **sizes)
     print(f"G and D: two hidden layers of {hidden}; batches of {batch_size}; load {os.getloadavg()[0]:.1f}")
     ring = data.make_sampler(data.ring_2d)
-    config = train.TrainConfig(num_steps=steps, batch_size=s.batch_size, lr_g=s.lr_g, lr_d=s.lr_d, betas=s.betas,
-                               objective=objectives.get("non_saturating"), log_every=steps)
+    config = train.TrainConfig(
+        num_steps=steps,
+        batch_size=s.batch_size,
+        lr_g=s.lr_g,
+        lr_d=s.lr_d,
+        betas=s.betas,
+        objective=objectives.get("non_saturating"),
+        log_every=steps,
+    )
     t0 = time.perf_counter()
     singles = {}
     for seed in range(loop_runs):
@@ -60,11 +80,15 @@ def speed(runs: list[int], steps: int, loop_runs: int, hidden: int, batch_size: 
         t0 = time.perf_counter()
         result = toy.train_toys("ring", "gan", range(r), steps=steps, log_every=steps, progress=False, **sizes)
         rate = r * steps / (time.perf_counter() - t0)
-        gap = max((a - b).abs().max().item() for a, b in zip(result.generator(0).state_dict().values(),
-                                                               singles[0].state_dict().values()))
+        gap = max(
+            (a - b).abs().max().item()
+            for a, b in zip(result.generator(0).state_dict().values(), singles[0].state_dict().values())
+        )
         verdict = "meets" if rate >= 10 * loop_rate else "misses"
-        print(f"batched, {r:3d} runs:  {rate:8.0f} run-steps/s, {rate / loop_rate:5.1f}x the loop "
-              f"({verdict} the >= 10x target); seed 0 differs from its single run by {gap:.1e}")
+        print(
+            f"batched, {r:3d} runs:  {rate:8.0f} run-steps/s, {rate / loop_rate:5.1f}x the loop "
+            f"({verdict} the >= 10x target); seed 0 differs from its single run by {gap:.1e}"
+        )
 
 
 #: The table's budget, the same for every method: G steps, batch size, learning-rate decay.
@@ -85,14 +109,21 @@ def table(datasets: list[str], methods: list[str], seeds: int, out: Path, steps:
             runs = toy.train_toys(dataset, name, range(seeds), progress=True, **options)
             m = runs.metrics(n=2500, seed=0)
             ok = m[m.diverged < 0]
-            rows.append({
-                "dataset": dataset, "method": method if method != "recommended" else f"recommended: {name}",
-                "options": json.dumps(options, sort_keys=True), "seeds": seeds,
-                "modes_mean": ok.modes_covered.mean(), "modes_se": ok.modes_covered.std() / math.sqrt(len(ok)),
-                "hq_mean": ok.high_quality.mean(), "hq_se": ok.high_quality.std() / math.sqrt(len(ok)),
-                "diverged": int((m.diverged >= 0).sum()), "cpu_s_per_run": runs.cpu_seconds / seeds,
-                "load": round(os.getloadavg()[0], 1),
-            })
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "method": method if method != "recommended" else f"recommended: {name}",
+                    "options": json.dumps(options, sort_keys=True),
+                    "seeds": seeds,
+                    "modes_mean": ok.modes_covered.mean(),
+                    "modes_se": ok.modes_covered.std() / math.sqrt(len(ok)),
+                    "hq_mean": ok.high_quality.mean(),
+                    "hq_se": ok.high_quality.std() / math.sqrt(len(ok)),
+                    "diverged": int((m.diverged >= 0).sum()),
+                    "cpu_s_per_run": runs.cpu_seconds / seeds,
+                    "load": round(os.getloadavg()[0], 1),
+                }
+            )
             print(pd.DataFrame(rows[-1:]).to_string(index=False, header=len(rows) == 1), flush=True)
             new = pd.DataFrame(rows, columns=COLUMNS)  # written after every row: a long run keeps what it has done
             keep = old[~old.set_index(["dataset", "method"]).index.isin(new.set_index(["dataset", "method"]).index)]

@@ -26,7 +26,6 @@ from .utils import check_int
 __all__ = ["architecture_signature", "save_checkpoint", "load_checkpoint"]
 
 
-
 def architecture_signature(G: nn.Module, D: nn.Module) -> dict:
     """Class name and the name and shape of every parameter and buffer of G and D."""
     return {
@@ -47,8 +46,14 @@ def _check_architecture(saved: dict, G: nn.Module, D: nn.Module) -> None:
             if name not in new["shapes"]:
                 problems.append(f"checkpoint's {net} has {name!r} (shape {tuple(shape)}), which this {net} lacks")
             elif list(new["shapes"][name]) != list(shape):
-                problems.append(f"{net}'s {name!r} has shape {tuple(shape)} in the checkpoint but {tuple(new['shapes'][name])} here")
-        problems += [f"this {net} has {name!r}, which the checkpoint's {net} lacks" for name in new["shapes"] if name not in old["shapes"]]
+                problems.append(
+                    f"{net}'s {name!r} has shape {tuple(shape)} in the checkpoint but {tuple(new['shapes'][name])} here"
+                )
+        problems += [
+            f"this {net} has {name!r}, which the checkpoint's {net} lacks"
+            for name in new["shapes"]
+            if name not in old["shapes"]
+        ]
         if problems:
             more = f" ({len(problems) - 1} more differences: another {net} architecture)" if len(problems) > 1 else ""
             raise ValueError(problems[0] + more)
@@ -121,20 +126,27 @@ def _read(path: str | os.PathLike) -> dict:
         with zipfile.ZipFile(path) as archive:
             damaged = archive.testzip()  # the first record whose CRC-32 does not match, or None
     except zipfile.BadZipFile as err:
-        raise ValueError(f"{path!r} is not a checkpoint: not the zip archive torch.save writes "
-                         f"(cut short while copying, or another kind of file)") from err
+        raise ValueError(
+            f"{path!r} is not a checkpoint: not the zip archive torch.save writes "
+            f"(cut short while copying, or another kind of file)"
+        ) from err
     if damaged is not None:
-        raise ValueError(f"{path!r} is damaged: its record {damaged!r} fails its CRC-32 check "
-                         f"(bytes changed since it was written); use another copy")
+        raise ValueError(
+            f"{path!r} is damaged: its record {damaged!r} fails its CRC-32 check "
+            f"(bytes changed since it was written); use another copy"
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        raise ValueError(f"{path!r} is not a training checkpoint: it holds Python objects other than tensors and "
-                         f"plain values (a whole pickled model?), which loading with weights_only=True refuses") from err
+        raise ValueError(
+            f"{path!r} is not a training checkpoint: it holds Python objects other than tensors and "
+            f"plain values (a whole pickled model?), which loading with weights_only=True refuses"
+        ) from err
     except (RuntimeError, EOFError, KeyError, ValueError, OSError) as err:
         first_line = (str(err).strip().splitlines() or [""])[0]
-        raise ValueError(f"{path!r} is not a training checkpoint torch.load can read "
-                         f"({type(err).__name__}: {first_line})") from err
+        raise ValueError(
+            f"{path!r} is not a training checkpoint torch.load can read ({type(err).__name__}: {first_line})"
+        ) from err
     if not isinstance(state, dict):
         raise ValueError(f"{path!r} is not a training checkpoint: it holds a {type(state).__name__}, not a dict")
     return state

@@ -213,7 +213,9 @@ def classifier_features(
     return run_batches(images, classifier, batch_size, lambda model, x: model.features(x)).to(images.device)
 
 
-def predict(images: torch.Tensor, classifier: MNISTClassifier | None = None, batch_size: int = BATCH_SIZE) -> torch.Tensor:
+def predict(
+    images: torch.Tensor, classifier: MNISTClassifier | None = None, batch_size: int = BATCH_SIZE
+) -> torch.Tensor:
     r"""Class probabilities :math:`p(y \mid x) = \mathrm{softmax}(\text{logits})`, ``(N, 10)``.
 
     Float32, on the device of ``images``; each row sums to 1. ``classifier``

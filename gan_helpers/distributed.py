@@ -48,7 +48,6 @@ import os
 import torch
 import torch.distributed as dist
 from torch import nn
-from torch.nn import functional as F
 from torch.nn.parallel import DistributedDataParallel
 
 from .utils import check_choice, check_int
@@ -118,9 +117,15 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
 def _global_batchnorm(module: nn.Module) -> nn.Module:
     """``module`` with every BatchNorm1d/2d/3d replaced in place by :class:`GlobalBatchNorm` holding the same tensors."""
     for name, child in module.named_children():
-        if isinstance(child, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)) and not isinstance(child, GlobalBatchNorm):
-            new = GlobalBatchNorm(child.num_features, child.eps, child.momentum, child.affine, child.track_running_stats)
-            for key, value in itertools.chain(child.named_parameters(recurse=False), child.named_buffers(recurse=False)):
+        if isinstance(child, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)) and not isinstance(
+            child, GlobalBatchNorm
+        ):
+            new = GlobalBatchNorm(
+                child.num_features, child.eps, child.momentum, child.affine, child.track_running_stats
+            )
+            for key, value in itertools.chain(
+                child.named_parameters(recurse=False), child.named_buffers(recurse=False)
+            ):
                 setattr(new, key, value)  # the same tensors: an optimiser made before keeps working
             new.train(child.training)
             setattr(module, name, new)
@@ -138,7 +143,9 @@ class Parallel:
     method is then the identity.
     """
 
-    def __init__(self, rank: int = 0, world_size: int = 1, device: str | torch.device = "cpu", sync_batchnorm: bool = True):
+    def __init__(
+        self, rank: int = 0, world_size: int = 1, device: str | torch.device = "cpu", sync_batchnorm: bool = True
+    ):
         self.world_size = check_int("world_size", world_size, minimum=1)
         self.rank = check_int("rank", rank, minimum=0)
         if self.rank >= self.world_size:
@@ -159,13 +166,15 @@ class Parallel:
     def check_batch_size(self, batch_size: int) -> int:
         """``batch_size`` itself; ``ValueError`` unless the ranks can share it equally."""
         if batch_size % self.world_size:
-            raise ValueError(f"batch_size ({batch_size}) must be a multiple of world_size ({self.world_size}): each rank takes an equal shard")
+            raise ValueError(
+                f"batch_size ({batch_size}) must be a multiple of world_size ({self.world_size}): each rank takes an equal shard"
+            )
         return batch_size
 
     def shard(self, batch: torch.Tensor) -> torch.Tensor:
         """This rank's rows of a global batch (B, ...): rows [rank B/W, (rank+1) B/W)."""
         per_rank = self.check_batch_size(len(batch)) // self.world_size
-        return batch[self.rank * per_rank:(self.rank + 1) * per_rank]
+        return batch[self.rank * per_rank : (self.rank + 1) * per_rank]
 
     def wrap(self, module: nn.Module) -> nn.Module:
         """``module`` wrapped in DDP (with global BatchNorm if ``sync_batchnorm``); unchanged for one process.

@@ -68,9 +68,13 @@ class _Stacked(nn.Module):
             if isinstance(layer, nn.Dropout) and layer.p > 0:
                 raise ValueError(f"{role} has dropout p={layer.p} (layer {i}): use dropout=0 for train_runs")
             if not isinstance(layer, (nn.Linear, *_ELEMENTWISE)):
-                raise ValueError(f"{role} layer {i} is a {type(layer).__name__}: train_runs batches only Linear and elementwise layers")
+                raise ValueError(
+                    f"{role} layer {i} is a {type(layer).__name__}: train_runs batches only Linear and elementwise layers"
+                )
         if not layers or any(len(list(getattr(n, "net", ()))) != len(layers) for n in nets):
-            raise ValueError(f"every {role} must be a course MLP (a .net of Linear and elementwise layers) of the same shape")
+            raise ValueError(
+                f"every {role} must be a course MLP (a .net of Linear and elementwise layers) of the same shape"
+            )
         self.layers = layers
         self.linear = [i for i, layer in enumerate(layers) if isinstance(layer, nn.Linear)]
         self.weights = nn.ParameterList()
@@ -155,9 +159,13 @@ def train_runs(
         raise ValueError(f"seeds must be a non-empty sequence of distinct ints, got {seeds!r}")
     objective = config.objective
     if objective.r1_gamma > 0 or objective.name == "wgan-gp":
-        raise ValueError(f"train_runs does not batch gradient penalties yet (objective {objective.name!r}, r1_gamma={objective.r1_gamma})")
+        raise ValueError(
+            f"train_runs does not batch gradient penalties yet (objective {objective.name!r}, r1_gamma={objective.r1_gamma})"
+        )
     if not config.detach:
-        raise ValueError("train_runs always detaches G's samples in D's step (detach=False is for lesson 4's demonstration)")
+        raise ValueError(
+            "train_runs always detaches G's samples in D's step (detach=False is for lesson 4's demonstration)"
+        )
     nets = [make_models(s) for s in seeds]
     G, D = _Stacked("G", [g for g, _ in nets]), _Stacked("D", [d for _, d in nets])
     opt_g, opt_d = make_optimizer(G, config.lr_g, config), make_optimizer(D, config.lr_d, config)
@@ -206,7 +214,9 @@ def train_runs(
     finite = torch.isfinite(values).all(dim=1)  # (R * logged steps,)
     if not finite.all():
         first = int((~finite).nonzero()[0])
-        raise FloatingPointError(f"training diverged: run {first // len(steps)} (seed {seeds[first // len(steps)]}) "
-                                 f"is not finite at step {steps[first % len(steps)]}")
+        raise FloatingPointError(
+            f"training diverged: run {first // len(steps)} (seed {seeds[first // len(steps)]}) "
+            f"is not finite at step {steps[first % len(steps)]}"
+        )
     order = ["run", "seed", "step", "loss_d", "loss_g", *objective.columns, "seconds"]
     return Ensemble(seeds=seeds, history=history[order], G=G, D=D, make_models=make_models)

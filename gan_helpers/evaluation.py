@@ -94,7 +94,9 @@ def _features(name: str, x, min_count: int = 1) -> torch.Tensor:
 def _pair(real, fake, min_count: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     real, fake = _features("real_features", real, min_count), _features("fake_features", fake, min_count)
     if real.shape[1] != fake.shape[1]:
-        raise ValueError(f"real_features and fake_features must have the same dimension, got {real.shape[1]} and {fake.shape[1]}")
+        raise ValueError(
+            f"real_features and fake_features must have the same dimension, got {real.shape[1]} and {fake.shape[1]}"
+        )
     return real, fake.to(real.device)
 
 
@@ -113,7 +115,9 @@ def pairwise_distances(a, b) -> torch.Tensor:
 
 def _radii(x: torch.Tensor, k: int, name: str) -> torch.Tensor:
     if x.shape[0] <= k:
-        raise ValueError(f"{name}: k-NN radii with k={k} need more than k samples (a k-th nearest other one), got {x.shape[0]}")
+        raise ValueError(
+            f"{name}: k-NN radii with k={k} need more than k samples (a k-th nearest other one), got {x.shape[0]}"
+        )
     d = pairwise_distances(x, x)
     d.fill_diagonal_(float("inf"))  # a point is not its own neighbour
     return d.kthvalue(k, dim=1).values  # (N,)
@@ -198,14 +202,20 @@ def nearest_neighbours(samples: torch.Tensor, train: torch.Tensor) -> tuple[np.n
     """
     for name, x in (("samples", samples), ("train", train)):
         if not isinstance(x, torch.Tensor) or x.dim() < 2 or x.shape[0] < 1:
-            raise ValueError(f"{name} must be a tensor (N, ...) with at least one item, got {getattr(x, 'shape', type(x).__name__)}")
+            raise ValueError(
+                f"{name} must be a tensor (N, ...) with at least one item, got {getattr(x, 'shape', type(x).__name__)}"
+            )
     if samples.shape[1:] != train.shape[1:]:
-        raise ValueError(f"samples and train must have the same item shape, got {tuple(samples.shape[1:])} and {tuple(train.shape[1:])}")
+        raise ValueError(
+            f"samples and train must have the same item shape, got {tuple(samples.shape[1:])} and {tuple(train.shape[1:])}"
+        )
     a = _features("samples", samples.flatten(1))
     b = _features("train", train.flatten(1)).to(a.device)
     b_sq = (b**2).sum(1)  # (N,)
     rows = max(1, _BLOCK // max(1, b.shape[0]))
-    index = torch.cat([(b_sq[None] - 2 * a[i : i + rows] @ b.T).argmin(dim=1) for i in range(0, a.shape[0], rows)])  # (M,)
+    index = torch.cat(
+        [(b_sq[None] - 2 * a[i : i + rows] @ b.T).argmin(dim=1) for i in range(0, a.shape[0], rows)]
+    )  # (M,)
     distance = ((a - b[index]) ** 2).sum(1).sqrt()  # (M,)
     return distance.cpu().numpy(), index.cpu().numpy()
 

@@ -136,7 +136,9 @@ def interpolate(z0: torch.Tensor, z1: torch.Tensor, steps: int, method: str = "s
     return fn(z0, z1, torch.linspace(0, 1, steps, dtype=z0.dtype, device=z0.device))
 
 
-def interpolation_grid(G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int = 8, method: str = "slerp") -> torch.Tensor:
+def interpolation_grid(
+    G: nn.Module, z0: torch.Tensor, z1: torch.Tensor, steps: int = 8, method: str = "slerp"
+) -> torch.Tensor:
     """G's images along :func:`interpolate` for each pair: ``(rows, steps, C, H, W)``, one row per pair.
 
     ``z0``, ``z1``: ``(rows, d)``, moved to G's device. G runs without
@@ -232,14 +234,14 @@ def search(
         raise ValueError(f"G must be a generator (an nn.Module), got {type(G).__name__}")
     loss = PixelMSE() if loss is None else loss
     if not isinstance(loss, Loss):
-        raise ValueError(f"loss must be a latent_losses.Loss (PixelMSE(), FeatureLoss(...), sums of them), got {loss!r}")
+        raise ValueError(f"loss must be a latent_losses.Loss (PixelMSE(), FeatureLoss(...), a sum), got {loss!r}")
     steps, restarts = check_int("steps", steps, minimum=1), check_int("restarts", restarts, minimum=1)
     lr, seed = check_positive("lr", lr), check_int("seed", seed, minimum=0)
     schedule = check_choice("schedule", schedule, SCHEDULES)
     record_every = None if record_every is None else check_int("record_every", record_every, minimum=1)
     d, device = _latent_dim(G, latent_dim), device_of(G)
     if autocast and device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        raise ValueError("autocast=True runs G in bfloat16, which this CUDA device does not support: use autocast=False")
+        raise ValueError("autocast=True runs G in bfloat16, which this CUDA device lacks: use autocast=False")
     dtype, was_training = next(G.parameters(), torch.zeros(())).dtype, G.training
     G.eval()
     try:
@@ -290,8 +292,9 @@ def search(
     finally:
         G.train(was_training)
     mse = (images.float() - target.float()).pow(2).flatten(1).mean(1).double().cpu().numpy()
-    return SearchResult(
-        z=z_best, images=images, z_init=z_init.detach().cpu(), z_final=z_final.cpu(), history=history,
-        best=best, loss=history[-1][np.arange(n), best], mse=mse,
-        path=torch.stack(path) if path else torch.zeros(0, n, restarts, d), path_steps=tuple(path_steps), seconds=seconds,
-    )
+    path = torch.stack(path) if path else torch.zeros(0, n, restarts, d)
+    loss_best = history[-1][np.arange(n), best]
+    # fmt: off
+    return SearchResult(z=z_best, images=images, z_init=z_init.detach().cpu(), z_final=z_final.cpu(), history=history,
+                        best=best, loss=loss_best, mse=mse, path=path, path_steps=tuple(path_steps), seconds=seconds)
+    # fmt: on

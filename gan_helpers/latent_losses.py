@@ -181,7 +181,9 @@ def classifier_feature_loss(classifier: MNISTClassifier | None = None) -> Featur
     if classifier is None:
         classifier = load_classifier()
     if not isinstance(classifier, MNISTClassifier):
-        raise ValueError(f"classifier must be an MNISTClassifier (see metrics.load_classifier) or None, got {classifier!r}")
+        raise ValueError(
+            f"classifier must be an MNISTClassifier (see metrics.load_classifier) or None, got {classifier!r}"
+        )
     return FeatureLoss(classifier.features, name="classifier features")
 
 
@@ -196,7 +198,9 @@ def discriminator_feature_loss(D: nn.Module) -> FeatureLoss:
     """
     net = getattr(D, "net", None)
     if not isinstance(D, nn.Module) or not isinstance(net, nn.Sequential) or not isinstance(net[-1], nn.Linear):
-        raise ValueError(f"D must be a discriminator whose `net` is an nn.Sequential ending in nn.Linear, got {type(D).__name__}")
+        raise ValueError(
+            f"D must be a discriminator whose `net` is an nn.Sequential ending in nn.Linear, got {type(D).__name__}"
+        )
     layers = copy.deepcopy(net[:-1]).eval().requires_grad_(False)
     if hasattr(D, "in_shape"):  # the MLP discriminator takes images and flattens them itself
         return FeatureLoss(lambda x: layers(x.flatten(1)), name="discriminator features")

@@ -94,7 +94,10 @@ def class_histogram(
 
 
 def classes_covered(
-    images: torch.Tensor, min_share: float = 0.01, classifier: MNISTClassifier | None = None, batch_size: int = BATCH_SIZE
+    images: torch.Tensor,
+    min_share: float = 0.01,
+    classifier: MNISTClassifier | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> int:
     r"""The number of classes that receive at least ``min_share`` of the images (and at least one).
 
@@ -206,7 +209,12 @@ def frechet_distance_gaussians(mu_a, cov_a, mu_b, cov_b) -> float:
     if mu_a.ndim != 1:
         raise ValueError(f"mu_a must be a vector of shape (d,), got shape {mu_a.shape}")
     d = mu_a.shape[0]
-    for name, value, shape in (("mu_a", mu_a, (d,)), ("mu_b", mu_b, (d,)), ("cov_a", cov_a, (d, d)), ("cov_b", cov_b, (d, d))):
+    for name, value, shape in (
+        ("mu_a", mu_a, (d,)),
+        ("mu_b", mu_b, (d,)),
+        ("cov_a", cov_a, (d, d)),
+        ("cov_b", cov_b, (d, d)),
+    ):
         if value.shape != shape:
             raise ValueError(f"{name} must have shape {shape} (means (d,), covariances (d, d)), got {value.shape}")
         if not np.all(np.isfinite(value)):
@@ -239,7 +247,9 @@ def frechet_distance(
     check_images("images_b", images_b, min_count=2)
     stats = []
     for images in (images_a, images_b):
-        feats = run_batches(images, classifier, batch_size, lambda model, x: model.features(x)).double().numpy()  # (N, 64)
+        feats = (
+            run_batches(images, classifier, batch_size, lambda model, x: model.features(x)).double().numpy()
+        )  # (N, 64)
         stats += [feats.mean(axis=0), np.cov(feats, rowvar=False)]
     return frechet_distance_gaussians(*stats)
 

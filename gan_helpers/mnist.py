@@ -124,7 +124,9 @@ def _load_torchvision(split: str, root: str | os.PathLike | None) -> tuple[torch
     try:
         Path(root).mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise RuntimeError(f"cannot create the MNIST folder {root} ({err}); pass root=..., or use source='bundled'") from err
+        raise RuntimeError(
+            f"cannot create the MNIST folder {root} ({err}); pass root=..., or use source='bundled'"
+        ) from err
     if split == "all":
         parts = [_torchvision_split(True, root), _torchvision_split(False, root)]
         return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])

@@ -241,9 +241,7 @@ class WGANGP(_Wasserstein):
 
 
 #: Every objective by name.
-OBJECTIVES: dict[str, type[Objective]] = {
-    cls.name: cls for cls in (Minimax, NonSaturating, Hinge, WGAN, WGANGP)
-}
+OBJECTIVES: dict[str, type[Objective]] = {cls.name: cls for cls in (Minimax, NonSaturating, Hinge, WGAN, WGANGP)}
 
 
 def get(objective: str | Objective, **options) -> Objective:

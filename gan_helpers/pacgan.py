@@ -36,7 +36,11 @@ class Packed(nn.Module):
         if args:
             raise ValueError("Packed does not take class labels: PacGAN packs unconditional samples")
         if x.dim() < 2 or x.shape[0] % self.packing:
-            raise ValueError(f"the batch size must be a multiple of packing={self.packing}, got x of shape {tuple(x.shape)}")
+            raise ValueError(
+                f"the batch size must be a multiple of packing={self.packing}, got x of shape {tuple(x.shape)}"
+            )
         m = self.packing
-        packs = x.reshape(x.shape[0] // m, m * x.shape[1], *x.shape[2:])  # (B/m, m*F, ...): sample j of a pack at [j*F:(j+1)*F]
+        packs = x.reshape(
+            x.shape[0] // m, m * x.shape[1], *x.shape[2:]
+        )  # (B/m, m*F, ...): sample j of a pack at [j*F:(j+1)*F]
         return self.D(packs)  # (B/m,)

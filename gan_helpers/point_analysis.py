@@ -82,17 +82,21 @@ def bell_params(center, half_width, steepness, height, bias) -> dict[str, np.nda
     two hidden units, one rising at :math:`c - \delta`, one falling at
     :math:`c + \delta`. Large ``steepness`` k makes a box, small a soft bell.
     """
-    c, d, k, h, c0 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
-                                           (center, half_width, steepness, height, bias)))
+    c, d, k, h, c0 = np.broadcast_arrays(
+        *(np.atleast_1d(np.asarray(a, dtype=float)) for a in (center, half_width, steepness, height, bias))
+    )
     for name, value in (("half_width", d), ("steepness", k)):
         if not (np.isfinite(value).all() and (value > 0).all()):
             raise ValueError(f"{name} must be finite and > 0, got {value!r}")
     if not all(np.isfinite(a).all() for a in (c, h, c0)):
         raise ValueError("center, height and bias must be finite")
     return {
-        "w": np.zeros(len(c)), "b": np.zeros(len(c)),
-        "d_w1": np.stack([k, k], 1), "d_b1": np.stack([k * (d - c), -k * (c + d)], 1),
-        "d_w2": np.stack([h, -h], 1), "d_b2": c0,
+        "w": np.zeros(len(c)),
+        "b": np.zeros(len(c)),
+        "d_w1": np.stack([k, k], 1),
+        "d_b1": np.stack([k * (d - c), -k * (c + d)], 1),
+        "d_w2": np.stack([h, -h], 1),
+        "d_b2": c0,
     }
 
 
@@ -116,5 +120,10 @@ def judge(params: dict[str, np.ndarray], w: float, b: float, batch_size: int = 4
         loss_d, _ = d_grad(theta_d, v, y, weight, B, 1.0, 0.0, 1.0)
         loss_g, grad_g = g_grad(theta_g, theta_d, x)
     return pd.DataFrame(
-        {"loss_d": loss_d.numpy(), "loss_g": loss_g.numpy(), "grad_w": grad_g[:, 0].numpy(), "grad_b": grad_g[:, 1].numpy()}
+        {
+            "loss_d": loss_d.numpy(),
+            "loss_g": loss_g.numpy(),
+            "grad_w": grad_g[:, 0].numpy(),
+            "grad_b": grad_g[:, 1].numpy(),
+        }
     )

@@ -170,6 +170,10 @@ def initial_values(generator: torch.Generator, init_scale: float) -> dict[str, t
     """
     u = (torch.rand(9, generator=generator) * 2 - 1) * init_scale
     return {
-        "w": u[0:1], "b": u[1:2],  # G
-        "d_w1": u[2:4], "d_b1": u[4:6], "d_w2": u[6:8], "d_b2": u[8:9],  # D
+        "w": u[0:1],
+        "b": u[1:2],  # G
+        "d_w1": u[2:4],
+        "d_b1": u[4:6],
+        "d_w2": u[6:8],
+        "d_b2": u[8:9],  # D
     }

@@ -105,9 +105,7 @@ def d_grad(theta_d, v, y, weight, n_real: int, fake_weight: float, r1_gamma: flo
     loss = per_value[:, :n_real].mean(1) + fake_weight * per_value[:, n_real:].mean(1)  # as train_single sums it
     delta = ((torch.sigmoid(logits) - y) * weight).unsqueeze(-1)  # (R, N, 1)
     back = (delta * a) * (h * (1 - h))  # (R, N, 2): d loss / d (u v + c), in autograd's order
-    grad = torch.cat(
-        [(back * v.unsqueeze(-1)).sum(1), back.sum(1), (delta * h).sum(1), delta.sum(1)], 1
-    )  # (R, 7)
+    grad = torch.cat([(back * v.unsqueeze(-1)).sum(1), back.sum(1), (delta * h).sum(1), delta.sum(1)], 1)  # (R, 7)
     if r1_gamma > 0:
         u, c, a = u[:, 0], c[:, 0], a[:, 0]  # (R, 2)
         h_t = torch.sigmoid(u * target + c)

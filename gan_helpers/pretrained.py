@@ -96,10 +96,12 @@ class WeightsFile:
 
 
 #: The (generator, discriminator) classes of each family of generators shipped.
-NETWORKS: Mapping[str, tuple[type[nn.Module], type[nn.Module]]] = MappingProxyType({
-    "mlp": (MLPGenerator, MLPDiscriminator),
-    "dcgan": (DCGANGenerator, DCGANDiscriminator),
-})
+NETWORKS: Mapping[str, tuple[type[nn.Module], type[nn.Module]]] = MappingProxyType(
+    {
+        "mlp": (MLPGenerator, MLPDiscriminator),
+        "dcgan": (DCGANGenerator, DCGANDiscriminator),
+    }
+)
 
 
 def _frozen(d: dict) -> Mapping[str, Any]:
@@ -115,11 +117,18 @@ _ENTRIES = (
         sha256="e8e345f6c51da4b054c2dcd7607ba81fbb8554ea90495a4247f8bbd4d1d077a7",
         command="make classifier  (python tools/train_classifier.py)",
         architecture=_frozen({}),
-        settings=_frozen({
-            "data": "load_mnist('bundled', 'train'): 4,000 digits; held-out accuracy >= 96% on the other 1,000",
-            "augmentation": "shifts up to 2 pixels, rotations up to 10 degrees, scaling 0.9 to 1.1",
-            "epochs": 20, "batch_size": 64, "optimizer": "adam", "lr": 2e-3, "schedule": "one-cycle", "seed": 0,
-        }),
+        settings=_frozen(
+            {
+                "data": "load_mnist('bundled', 'train'): 4,000 digits; held-out accuracy >= 96% on the other 1,000",
+                "augmentation": "shifts up to 2 pixels, rotations up to 10 degrees, scaling 0.9 to 1.1",
+                "epochs": 20,
+                "batch_size": 64,
+                "optimizer": "adam",
+                "lr": 2e-3,
+                "schedule": "one-cycle",
+                "seed": 0,
+            }
+        ),
         description="the small CNN behind the course's metrics (gan_helpers.metrics)",
     ),
     WeightsFile(
@@ -130,12 +139,22 @@ _ENTRIES = (
         sha256="843b698a9333fbd4db0d306a9e321123ae7f03aa038a60c3667edd1b16b32ecf",
         command="make weights  (python tools/train_weights.py mlp-gan-mnist)",
         architecture=_frozen({"latent_dim": 64, "hidden": (128, 256), "style": "modern"}),
-        settings=_frozen({
-            "data": "load_mnist('bundled', 'train'): 4,000 digits",
-            "discriminator": {"hidden": (256, 128), "style": "modern"},
-            "num_steps": 10_000, "batch_size": 64, "lr_g": 1e-3, "lr_d": 1e-3, "betas": (0.5, 0.999),
-            "optimizer": "adam", "d_steps": 1, "g_steps": 1, "seed": 0, "threads": 1,
-        }),
+        settings=_frozen(
+            {
+                "data": "load_mnist('bundled', 'train'): 4,000 digits",
+                "discriminator": {"hidden": (256, 128), "style": "modern"},
+                "num_steps": 10_000,
+                "batch_size": 64,
+                "lr_g": 1e-3,
+                "lr_d": 1e-3,
+                "betas": (0.5, 0.999),
+                "optimizer": "adam",
+                "d_steps": 1,
+                "g_steps": 1,
+                "seed": 0,
+                "threads": 1,
+            }
+        ),
         description="lesson 4's modern MLP GAN, trained for 10 times the lesson's 1,000 steps",
     ),
     WeightsFile(
@@ -146,13 +165,23 @@ _ENTRIES = (
         sha256="b8fc52b49da222425c0b33a4fd7eb252c5c452477dd799c12508b1e2140397fa",
         command="make weights  (python tools/train_weights.py dcgan-mnist)",
         architecture=_frozen({"latent_dim": 64, "widths": (64, 32, 16), "upsample": "nearest"}),
-        settings=_frozen({
-            "data": "load_mnist('bundled', 'train'): 4,000 digits",
-            "discriminator": {"widths": (32, 64), "dropout": 0.3},
-            "num_steps": 6_000, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999),
-            "optimizer": "adam", "d_steps": 1, "g_steps": 1, "seed": 0, "threads": 1,
-            "ema_decay": 0.999,
-        }),
+        settings=_frozen(
+            {
+                "data": "load_mnist('bundled', 'train'): 4,000 digits",
+                "discriminator": {"widths": (32, 64), "dropout": 0.3},
+                "num_steps": 6_000,
+                "batch_size": 64,
+                "lr_g": 2e-4,
+                "lr_d": 2e-4,
+                "betas": (0.5, 0.999),
+                "optimizer": "adam",
+                "d_steps": 1,
+                "g_steps": 1,
+                "seed": 0,
+                "threads": 1,
+                "ema_decay": 0.999,
+            }
+        ),
         description="lesson 5's DCGAN, trained for about 5 times the lesson's 1,250 steps",
     ),
 )

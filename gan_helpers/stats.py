@@ -100,7 +100,9 @@ def binomial_split_p(n_a: int, n_b: int) -> float:
 def _paired(name_a: str, a, name_b: str, b) -> tuple[np.ndarray, np.ndarray]:
     a, b = np.asarray(a), np.asarray(b)
     if a.ndim != 1 or a.shape != b.shape or a.size == 0:
-        raise ValueError(f"{name_a} and {name_b} must be 1-D and paired (same length >= 1), got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"{name_a} and {name_b} must be 1-D and paired (same length >= 1), got shapes {a.shape} and {b.shape}"
+        )
     return a, b
 
 

@@ -18,7 +18,6 @@ from .objectives import Objective
 __all__ = ["d_step", "g_step", "sample_batch"]
 
 
-
 def d_step(
     G: nn.Module,
     D: nn.Module,
@@ -118,5 +117,7 @@ def sample_batch(data, batch_size: int, generator: torch.Generator):
     x = data(batch_size, generator)
     if not isinstance(x, torch.Tensor) or x.dim() == 0 or x.shape[0] != batch_size:
         got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"data(batch_size={batch_size}, generator) must return a tensor ({batch_size}, ...), got {got}")
+        raise ValueError(
+            f"data(batch_size={batch_size}, generator) must return a tensor ({batch_size}, ...), got {got}"
+        )
     return x

@@ -116,8 +116,18 @@ def results_table() -> pd.DataFrame:
     if not TABLE.exists():
         raise FileNotFoundError(f"{TABLE} is missing: rebuild it with python benchmarks/bench_toy.py table")
     ours = pd.read_csv(TABLE)
-    ours = pd.DataFrame({"source": "this course", "dataset": ours.dataset, "method": ours.method, "runs": ours.seeds,
-                         "modes": ours.modes_mean, "modes_se": ours.modes_se, "high_quality": ours.hq_mean,
-                         "hq_se": ours.hq_se, "cpu_s_per_run": ours.cpu_s_per_run})
+    ours = pd.DataFrame(
+        {
+            "source": "this course",
+            "dataset": ours.dataset,
+            "method": ours.method,
+            "runs": ours.seeds,
+            "modes": ours.modes_mean,
+            "modes_se": ours.modes_se,
+            "high_quality": ours.hq_mean,
+            "hq_se": ours.hq_se,
+            "cpu_s_per_run": ours.cpu_s_per_run,
+        }
+    )
     theirs = pd.DataFrame(PUBLISHED, columns=["source", "dataset", "method", "modes", "high_quality", "runs"])
     return pd.concat([ours, theirs], ignore_index=True)[list(ours.columns)]

@@ -73,9 +73,7 @@ def normal_quantiles(n: int, mean: float = 0.0, std: float = 1.0) -> torch.Tenso
     return torch.distributions.Normal(torch.tensor(mean, dtype=torch.float64), std).icdf(p)
 
 
-def mode_coverage(
-    samples: torch.Tensor, centres: torch.Tensor, near: float = 0.1, min_share: float = 0.01
-) -> dict:
+def mode_coverage(samples: torch.Tensor, centres: torch.Tensor, near: float = 0.1, min_share: float = 0.01) -> dict:
     """How G's ``samples`` (N, 2) sit on a mixture whose modes are at ``centres`` (K, 2).
 
     The two counts of the mode-collapse literature on these mixtures, modes

@@ -88,10 +88,19 @@ class ToySettings:
             check_int(name, getattr(self, name), minimum=0)
         for name in ("lr_g", "lr_d", "gamma", "clip", "gp_weight"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 or (name[:2] == "lr" and value == 0):
-                raise ValueError(f"{name} must be a finite number {'> 0' if name[:2] == 'lr' else '>= 0'}, got {value!r}")
+            if (
+                not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+                or (name[:2] == "lr" and value == 0)
+            ):
+                raise ValueError(
+                    f"{name} must be a finite number {'> 0' if name[:2] == 'lr' else '>= 0'}, got {value!r}"
+                )
         if not isinstance(self.lr_final, (int, float)) or not 0 < self.lr_final <= 1:
-            raise ValueError(f"lr_final must be in (0, 1] (the last step's share of the learning rates), got {self.lr_final!r}")
+            raise ValueError(
+                f"lr_final must be in (0, 1] (the last step's share of the learning rates), got {self.lr_final!r}"
+            )
         if not isinstance(self.ema, (int, float)) or not 0 <= self.ema < 1:
             raise ValueError(f"ema must be in [0, 1) (the decay of G's moving average; 0: none), got {self.ema!r}")
         if self.batch_size % self.packing:

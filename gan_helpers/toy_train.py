@@ -49,6 +49,7 @@ from .utils import check_choice
 
 __all__ = ["ToyRuns", "train_toys", "DATASETS", "METHODS", "ToySettings", "settings", "make_networks"]
 
+
 def _bce_d_loss(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
     """Per run (R,): mean BCE of the reals against 1 plus that of the fakes against 0, from logits (R, B)."""
     return F.softplus(-real_out).mean(1) + F.softplus(fake_out).mean(1)
@@ -76,7 +77,10 @@ def _d_loss(D, x_real, x_fake, s: ToySettings, eps=None, weights=None):
         logs["wasserstein"] = -loss.detach()
     else:
         loss = _bce_d_loss(real_out, fake_out)
-        logs["d_real"], logs["d_fake"] = torch.sigmoid(real_out).mean(1).detach(), torch.sigmoid(fake_out).mean(1).detach()
+        logs["d_real"], logs["d_fake"] = (
+            torch.sigmoid(real_out).mean(1).detach(),
+            torch.sigmoid(fake_out).mean(1).detach(),
+        )
     if s.gamma:
         r1 = s.gamma / 2 * _input_gradient(D, x_real, s, weights).pow(2).sum(-1).mean(1)
         loss, logs["r1"] = loss + r1, r1.detach()
@@ -173,9 +177,15 @@ class ToyRuns:
         for r, s in enumerate(self.seeds):
             bad = self.diverged[r] is not None or not torch.isfinite(x[r]).all()
             m = None if bad else toy_metrics.mode_metrics(x[r], self.dataset)
-            rows.append({"run": r, "seed": s, "modes_covered": math.nan if bad else m.modes_covered,
-                         "high_quality": math.nan if bad else m.high_quality,
-                         "diverged": -1 if self.diverged[r] is None else self.diverged[r]})
+            rows.append(
+                {
+                    "run": r,
+                    "seed": s,
+                    "modes_covered": math.nan if bad else m.modes_covered,
+                    "high_quality": math.nan if bad else m.high_quality,
+                    "diverged": -1 if self.diverged[r] is None else self.diverged[r],
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -200,8 +210,9 @@ def train_toys(dataset: str, method: str, seeds: Sequence[int], *, progress: boo
     opt_g, opt_d = make_optimizer(G.parameters(), s.lr_g, s), make_optimizer(D.parameters(), s.lr_d, s)
     gens = [torch.Generator().manual_seed(seed) for seed in seeds]  # each run's real batches, z and epsilon
     R, B, L = len(seeds), s.batch_size, s.latent_dim
-    snap_z = torch.stack([torch.randn(s.snapshot_n, L, generator=torch.Generator().manual_seed(seed + 1_000_003))
-                          for seed in seeds])  # (R, n, L): apart from the training draws
+    snap_z = torch.stack(
+        [torch.randn(s.snapshot_n, L, generator=torch.Generator().manual_seed(seed + 1_000_003)) for seed in seeds]
+    )  # (R, n, L): apart from the training draws
     snapshots, snapshot_steps, logged, steps = [], [], [], []
     diverged = torch.zeros(R, dtype=torch.long)
     cpu0, t0 = time.process_time(), time.perf_counter()
@@ -260,10 +271,19 @@ def train_toys(dataset: str, method: str, seeds: Sequence[int], *, progress: boo
             for p, a in zip(G.parameters(), ema):
                 p.copy_(a)
     history = _history(logged, steps, seeds)
-    return ToyRuns(dataset=dataset, settings=s, seeds=seeds, history=history,
-                   snapshots=torch.stack(snapshots) if snapshots else torch.empty(0, R, s.snapshot_n, 2),
-                   snapshot_steps=tuple(snapshot_steps), diverged=tuple(int(d) or None for d in diverged),
-                   cpu_seconds=cpu, wall_seconds=wall, G=G, D=D)
+    return ToyRuns(
+        dataset=dataset,
+        settings=s,
+        seeds=seeds,
+        history=history,
+        snapshots=torch.stack(snapshots) if snapshots else torch.empty(0, R, s.snapshot_n, 2),
+        snapshot_steps=tuple(snapshot_steps),
+        diverged=tuple(int(d) or None for d in diverged),
+        cpu_seconds=cpu,
+        wall_seconds=wall,
+        G=G,
+        D=D,
+    )
 
 
 def _history(logged: list[dict], steps: list[int], seeds: tuple[int, ...]) -> pd.DataFrame:

@@ -74,9 +74,7 @@ def ring_centres(modes: int = 8, radius: float = 2.0) -> torch.Tensor:
     return (radius * torch.stack((torch.cos(angle), torch.sin(angle)), dim=1)).to(torch.float32)  # (K, 2)
 
 
-def ring_2d(
-    n: int, generator: torch.Generator, modes: int = 8, radius: float = 2.0, std: float = 0.02
-) -> torch.Tensor:
+def ring_2d(n: int, generator: torch.Generator, modes: int = 8, radius: float = 2.0, std: float = 0.02) -> torch.Tensor:
     r"""``n`` points from a ring of ``modes`` Gaussians, shape ``(n, 2)``.
 
     .. math:: p(x) = \frac1K \sum_{k=0}^{K-1} \mathcal N\big(x;\, c_k,\, \sigma^2 I\big)
@@ -103,9 +101,7 @@ def grid_centres(side: int = 5, spacing: float = 2.0) -> torch.Tensor:
     return torch.stack((xs.reshape(-1), ys.reshape(-1)), dim=1).to(torch.float32)  # (s*s, 2)
 
 
-def grid_2d(
-    n: int, generator: torch.Generator, side: int = 5, spacing: float = 2.0, std: float = 0.02
-) -> torch.Tensor:
+def grid_2d(n: int, generator: torch.Generator, side: int = 5, spacing: float = 2.0, std: float = 0.02) -> torch.Tensor:
     r"""``n`` points from a ``side`` x ``side`` grid of Gaussians, shape ``(n, 2)``.
 
     .. math:: p(x) = \frac1{s^2} \sum_{k} \mathcal N\big(x;\, c_k,\, \sigma^2 I\big)

@@ -50,7 +50,7 @@ from .callbacks import Callback, MetricEvery, SampleEvery
 from .checkpoint import architecture_signature, load_checkpoint, save_checkpoint
 from .objectives import Objective
 from .steps import d_step, g_step, sample_batch
-from .train_config import ADAM_BETAS, OPTIMIZERS, SGD_MOMENTUM, TrainConfig, make_optimizer
+from .train_config import ADAM_BETAS, OPTIMIZERS, SGD_MOMENTUM, TrainConfig, check_data, data_classes, make_optimizer
 from .utils import check_int, device_of
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "load_checkpoint",
 ]
 
+
 def history_columns(objective: str | Objective = "non_saturating") -> tuple[str, ...]:
     """The columns of the history :func:`train` returns with ``objective``."""
     return ("step", "loss_d", "loss_g", *_objectives.get(objective).columns, "seconds")
@@ -85,35 +86,6 @@ HISTORY_COLUMNS = history_columns()
 # ----------------------------------------------------------------------------
 # The loop
 # ----------------------------------------------------------------------------
-
-
-def _check_data(data) -> None:
-    if isinstance(data, tuple):
-        if len(data) != 2 or not all(isinstance(t, torch.Tensor) for t in data):
-            raise ValueError("labelled data must be a pair (x, y) of tensors")
-        x, y = data
-        _check_data(x)
-        if y.dim() != 1 or len(y) != len(x) or y.is_floating_point():
-            raise ValueError(f"labels y must be an integer tensor ({len(x)},), got {tuple(y.shape)} of {y.dtype}")
-    elif isinstance(data, torch.Tensor):
-        if data.dim() == 0 or data.shape[0] == 0:
-            raise ValueError(f"data must be a tensor (N, ...) with N >= 1, got shape {tuple(data.shape)}")
-        if not data.is_floating_point():
-            raise ValueError(f"data must be a floating-point tensor (scaled like G's outputs), got dtype {data.dtype}")
-    elif not callable(data):
-        raise ValueError(f"data must be a tensor (N, ...), a pair (x, y) or a sampler data(batch_size, generator), got {data!r}")
-
-
-def _num_classes(G: nn.Module, D: nn.Module, labelled: bool) -> int | None:
-    """G's number of classes when the run is class-conditional; ``ValueError`` when data and nets disagree."""
-    g_classes, d_classes = getattr(G, "num_classes", None), getattr(D, "num_classes", None)
-    if labelled and g_classes is None:
-        raise ValueError("data has class labels (x, y) but G is unconditional (no num_classes): pass x alone, or a conditional G")
-    if not labelled and g_classes is not None:
-        raise ValueError(f"G is class-conditional (num_classes={g_classes}) but data has no labels: pass data=(x, y)")
-    if g_classes != d_classes:
-        raise ValueError(f"G and D must both be conditional on the same classes, got num_classes {g_classes} and {d_classes}")
-    return None if g_classes is None else check_int("G.num_classes", g_classes, minimum=1)
 
 
 def _mean(logs: list[dict[str, float]]) -> dict[str, float]:
@@ -131,9 +103,13 @@ def _check_columns(objective: Objective, row: dict) -> None:
     """At the first step: the objective logged exactly the columns it names."""
     logged = set(row) - {"step", "loss_d", "loss_g", "seconds"}
     if set(objective.columns) - logged:
-        raise ValueError(f"objective {objective.name!r} names history columns {sorted(set(objective.columns) - logged)} that its steps did not log")
+        raise ValueError(
+            f"objective {objective.name!r} names history columns {sorted(set(objective.columns) - logged)} that its steps did not log"
+        )
     if logged - set(objective.columns):
-        raise ValueError(f"objective {objective.name!r} logged {sorted(logged - set(objective.columns))}, which its columns do not name")
+        raise ValueError(
+            f"objective {objective.name!r} logged {sorted(logged - set(objective.columns))}, which its columns do not name"
+        )
 
 
 def train(
@@ -190,8 +166,8 @@ def train(
     if resume and checkpoint is None:
         raise ValueError("resume=True needs checkpoint=path (the file to resume from)")
     latent_dim = check_int("G.latent_dim", getattr(G, "latent_dim", None), minimum=1)
-    _check_data(data)
-    num_classes = _num_classes(G, D, labelled=isinstance(data, tuple))
+    check_data(data)
+    num_classes = data_classes(G, D, labelled=isinstance(data, tuple))
     callbacks = tuple(callbacks)
     for cb in callbacks:
         if not callable(cb):
@@ -214,7 +190,9 @@ def train(
         state = load_checkpoint(checkpoint, G, D, opt_g, opt_d)
         missing = set(columns) - set(state["history"])
         if missing:
-            raise ValueError(f"{os.fspath(checkpoint)!r} has no history columns {sorted(missing)}: was it trained with another objective?")
+            raise ValueError(
+                f"{os.fspath(checkpoint)!r} has no history columns {sorted(missing)}: was it trained with another objective?"
+            )
         for opt, lr in ((opt_g, config.lr_g), (opt_d, config.lr_d)):
             for group in opt.param_groups:  # the config, not the file, sets these
                 group["lr"] = lr
@@ -236,7 +214,9 @@ def train(
     t0 = time.perf_counter()
     # At most one refresh a second: in a notebook every refresh is a message to the front end,
     # and a cell that sends thousands of them can overflow the kernel's message queue.
-    bar = tqdm(total=config.num_steps, initial=start, disable=not (progress and writes), desc="training", mininterval=1.0)
+    bar = tqdm(
+        total=config.num_steps, initial=start, disable=not (progress and writes), desc="training", mininterval=1.0
+    )
     try:
         G.train()
         D.train()
@@ -249,8 +229,19 @@ def train(
                     batch, z = (tuple(map(shard, batch)) if num_classes else shard(batch)), shard(z)
                 x_real, y = (batch[0].to(device), batch[1].to(device)) if num_classes else (batch.to(device), None)
                 z = z.to(device)
-                logs = d_step(G_run, D_run, opt_d, x_real, z, objective, y=y, real_label=config.real_label,
-                              detach=config.detach, generator=gen, return_fake=config.reuse_fakes)
+                logs = d_step(
+                    G_run,
+                    D_run,
+                    opt_d,
+                    x_real,
+                    z,
+                    objective,
+                    y=y,
+                    real_label=config.real_label,
+                    detach=config.detach,
+                    generator=gen,
+                    return_fake=config.reuse_fakes,
+                )
                 if config.reuse_fakes:  # the fakes (and their classes y) G's update takes
                     logs, reused = logs[0], (logs[1], y)
                 d_logs.append(logs)

@@ -17,7 +17,7 @@ from . import objectives as _objectives
 from .objectives import Objective
 from .utils import check_betas, check_choice, check_finite, check_int, check_positive
 
-__all__ = ["TrainConfig", "ADAM_BETAS", "SGD_MOMENTUM", "OPTIMIZERS", "make_optimizer"]
+__all__ = ["TrainConfig", "ADAM_BETAS", "SGD_MOMENTUM", "OPTIMIZERS", "make_optimizer", "check_data", "data_classes"]
 
 #: Adam's betas for the course's GANs: beta1 = 0.5 instead of PyTorch's 0.9,
 #: as :cite:t:`radford2016unsupervised` found 0.9 made training oscillate.
@@ -29,8 +29,6 @@ SGD_MOMENTUM = 0.5
 #: The optimisers :class:`TrainConfig` knows. "rmsprop" is the WGAN paper's
 #: :cite:p:`arjovsky2017wasserstein` (learning rate 5e-5 there).
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
-
-
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,9 @@ class TrainConfig:
         if not isinstance(self.reuse_fakes, bool):
             raise ValueError(f"reuse_fakes must be True or False, got {self.reuse_fakes!r}")
         if self.reuse_fakes and (self.g_steps != 1 or not self.detach):
-            raise ValueError(f"reuse_fakes=True needs g_steps=1 and detach=True, got g_steps={self.g_steps}, detach={self.detach}")
+            raise ValueError(
+                f"reuse_fakes=True needs g_steps=1 and detach=True, got g_steps={self.g_steps}, detach={self.detach}"
+            )
 
     def to_dict(self) -> dict:
         """The config as plain values (the objective as its name and options)."""
@@ -117,3 +117,43 @@ def make_optimizer(model: nn.Module, lr: float, config: TrainConfig) -> torch.op
     if config.optimizer == "rmsprop":
         return torch.optim.RMSprop(model.parameters(), lr=lr, foreach=True)
     return torch.optim.Adam(model.parameters(), lr=lr, betas=config.betas, foreach=True)
+
+
+def check_data(data) -> None:
+    """``ValueError`` unless ``data`` is what :func:`~gan_helpers.train.train` trains on.
+
+    A float tensor ``(N, ...)``, a pair ``(x, y)`` with integer labels ``(N,)``, or a
+    sampler ``data(batch_size, generator)``.
+    """
+    if isinstance(data, tuple):
+        if len(data) != 2 or not all(isinstance(t, torch.Tensor) for t in data):
+            raise ValueError("labelled data must be a pair (x, y) of tensors")
+        x, y = data
+        check_data(x)
+        if y.dim() != 1 or len(y) != len(x) or y.is_floating_point():
+            raise ValueError(f"labels y must be an integer tensor ({len(x)},), got {tuple(y.shape)} of {y.dtype}")
+    elif isinstance(data, torch.Tensor):
+        if data.dim() == 0 or data.shape[0] == 0:
+            raise ValueError(f"data must be a tensor (N, ...) with N >= 1, got shape {tuple(data.shape)}")
+        if not data.is_floating_point():
+            raise ValueError(f"data must be a floating-point tensor (scaled like G's outputs), got dtype {data.dtype}")
+    elif not callable(data):
+        raise ValueError(
+            f"data must be a tensor (N, ...), a pair (x, y) or a sampler data(batch_size, generator), got {data!r}"
+        )
+
+
+def data_classes(G: nn.Module, D: nn.Module, labelled: bool) -> int | None:
+    """G's number of classes when the run is class-conditional; ``ValueError`` when data and nets disagree."""
+    g_classes, d_classes = getattr(G, "num_classes", None), getattr(D, "num_classes", None)
+    if labelled and g_classes is None:
+        raise ValueError(
+            "data has class labels (x, y) but G is unconditional (no num_classes): pass x alone, or a conditional G"
+        )
+    if not labelled and g_classes is not None:
+        raise ValueError(f"G is class-conditional (num_classes={g_classes}) but data has no labels: pass data=(x, y)")
+    if g_classes != d_classes:
+        raise ValueError(
+            f"G and D must both be conditional on the same classes, got num_classes {g_classes} and {d_classes}"
+        )
+    return None if g_classes is None else check_int("G.num_classes", g_classes, minimum=1)

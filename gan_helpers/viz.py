@@ -7,6 +7,7 @@ Animations are matplotlib ``FuncAnimation`` objects shown with
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -17,7 +18,16 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 
 from .utils import check_int, check_positive, device_of
 
-__all__ = ["plot_function", "PointGanPlot", "animate", "show_animation", "save_gif", "plot_rates", "image_grid", "show_images"]
+__all__ = [
+    "plot_function",
+    "PointGanPlot",
+    "animate",
+    "show_animation",
+    "save_gif",
+    "plot_rates",
+    "image_grid",
+    "show_images",
+]
 
 
 def _as_numpy(values) -> np.ndarray:
@@ -69,7 +79,9 @@ class PointGanPlot:
     the points of ``self.grid``.
     """
 
-    def __init__(self, ax: plt.Axes | None = None, v_range: Sequence[float] = (-2.0, 3.0), target: float = 1.0, num: int = 200):
+    def __init__(
+        self, ax: plt.Axes | None = None, v_range: Sequence[float] = (-2.0, 3.0), target: float = 1.0, num: int = 200
+    ):
         own_figure = ax is None
         if own_figure:
             _, ax = plt.subplots(figsize=(6, 3.6))
@@ -79,14 +91,14 @@ class PointGanPlot:
         ax.set_xlim(*v_range)
         ax.set_ylim(-1.15, 1.15)
         ax.set_xlabel("value v (G's output, D's input)")
-        ax.set_ylabel("G's input x", color="tab:blue")
+        ax.set_ylabel("G's input x", color="C0")
         ax.axvline(self.target, color="k", ls="--", lw=1)
         ax.annotate("real", (self.target, 1.15), xytext=(3, -12), textcoords="offset points", fontsize=8)
         self.ax_d = ax.twinx()
         self.ax_d.set_ylim(-0.05, 1.05)
-        self.ax_d.set_ylabel("D(v) = P(real)", color="tab:orange")
-        (self.g_line,) = ax.plot([], [], color="tab:blue", lw=2.5, label="G: x -> w x + b")
-        (self.d_line,) = self.ax_d.plot([], [], color="tab:orange", lw=2, label="D(v)")
+        self.ax_d.set_ylabel("D(v) = P(real)", color="C1")
+        (self.g_line,) = ax.plot([], [], color="C0", lw=2.5, label="G: x -> w x + b")
+        (self.d_line,) = self.ax_d.plot([], [], color="C1", lw=2, label="D(v)")
         self.title = ax.set_title(" ")
         if own_figure:
             self.fig.tight_layout()  # once: a layout engine would re-run on every animation frame
@@ -109,11 +121,12 @@ def animate(fig: plt.Figure, draw_frame: Callable[[int], list], num_frames: int,
     return FuncAnimation(fig, draw_frame, frames=num_frames, interval=interval, blit=False)
 
 
-def show_animation(anim: FuncAnimation, gif_path: str | Path | None = None, fps: int = 12):
+def show_animation(anim: FuncAnimation, gif_path: str | Path | None = None, fps: int = 12, alt: str = ""):
     """The animation as an HTML player that works without a kernel (``to_jshtml``).
 
     Closes the figure so the notebook does not also show its last frame.
-    With ``gif_path``, the animation is also written there as a GIF.
+    With ``gif_path``, the animation is also written there as a GIF. ``alt``
+    describes it in words, for readers who cannot see it: the frames' alternative text.
     """
     from IPython.display import HTML
 
@@ -121,6 +134,10 @@ def show_animation(anim: FuncAnimation, gif_path: str | Path | None = None, fps:
         save_gif(anim, gif_path, fps=fps)
     html = anim.to_jshtml(fps=fps, default_mode="once")
     plt.close(anim._fig)
+    if alt:
+        if html.count('<img id="_anim_img') != 1:
+            raise RuntimeError("this matplotlib's animation player has no single frame image to describe")
+        html = html.replace('<img id="_anim_img', f'<img alt="{escape(alt, quote=True)}" id="_anim_img', 1)
     return HTML(html)
 
 
@@ -135,7 +152,7 @@ def save_gif(anim: FuncAnimation, path: str | Path, fps: int = 12) -> Path:
     return path
 
 
-def plot_rates(table, ax: plt.Axes | None = None, labels: Sequence[str] | None = None, color="tab:blue", title: str = ""):
+def plot_rates(table, ax: plt.Axes | None = None, labels: Sequence[str] | None = None, color="C0", title: str = ""):
     """Success rates with their 95% intervals as horizontal error bars.
 
     ``table`` is a :func:`gan_helpers.stats.success_table`: columns ``rate``,
@@ -148,7 +165,9 @@ def plot_rates(table, ax: plt.Axes | None = None, labels: Sequence[str] | None =
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 0.45 * len(table) + 1))
     if labels is None:
-        labels = [", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in np.atleast_1d(k)) for k in table.index]
+        labels = [
+            ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in np.atleast_1d(k)) for k in table.index
+        ]
     y = np.arange(len(table))[::-1]
     rate = table["rate"].to_numpy()
     err = np.vstack([rate - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - rate])

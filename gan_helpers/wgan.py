@@ -91,7 +91,9 @@ def gradient_penalty(
     The result stays in the graph: add it to the critic's loss.
     """
     if x_real.shape != x_fake.shape:
-        raise ValueError(f"x_real and x_fake must have the same shape, got {tuple(x_real.shape)} and {tuple(x_fake.shape)}")
+        raise ValueError(
+            f"x_real and x_fake must have the same shape, got {tuple(x_real.shape)} and {tuple(x_fake.shape)}"
+        )
     eps = torch.rand(x_real.shape[0], generator=generator).to(x_real)  # (B,)
     eps = eps.view(-1, *([1] * (x_real.dim() - 1)))  # (B, 1, ...)
     x_hat = eps * x_real.detach() + (1 - eps) * x_fake.detach()

@@ -53,8 +53,16 @@ _IMAGES_JS = """async () => {
   imgs.forEach(i => { i.loading = 'eager'; });
   await Promise.all(imgs.map(i => i.complete ? null :
       new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })));
-  return imgs.map(i => [i.getAttribute('src') || '', i.naturalWidth, i.naturalHeight]);
+  return imgs.map(i => [i.getAttribute('src') || '', i.naturalWidth, i.naturalHeight,
+      i.closest('main') !== null, (i.getAttribute('alt') || '').trim(),
+      i.getBoundingClientRect().width, i.closest('.cell_output') !== null]);
 }"""
+
+# A figure in a cell's output is legible when the page shows it at its own size
+# (gan_helpers.style: at most TEXT_WIDTH inches wide at DPI); a wider one is
+# shrunk into the column, its text with it. Checked at the window width the
+# audit opens pages with.
+SHRINK_TOLERANCE = 0.98
 
 _MATH_JS = """() => {
   const sources = Array.from(document.querySelectorAll('main .math'));
@@ -164,9 +172,15 @@ def audit(browser, path: Path, label: str | None = None) -> Audit:
         result.problem("MathJax error", error)
 
     result.images = len(images)
-    for src, width, height in images:
+    for src, width, height, in_main, alt, shown, in_output in images:
         if not (width > 0 and height > 0):
             result.problem(f"image not loaded ({width}x{height})", src[:120])
+        if in_main and not alt:
+            result.problem("image without alt text", src[:120])
+        if in_output and width > 0 and 0 < shown < SHRINK_TOLERANCE * width:
+            result.problem(
+                f"figure shrunk to {shown / width:.0%} of its {width} px (too wide for the column)", src[:120]
+            )
 
     page_file = Path(unquote(urlsplit(path.as_uri()).path))
     for raw, absolute in hrefs:

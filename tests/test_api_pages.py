@@ -12,7 +12,6 @@ import inspect
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 COMMAND = "python tools/make_api_pages.py"

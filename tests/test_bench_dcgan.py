@@ -26,9 +26,30 @@ def bench():
 def test_the_benchmark_runs_on_a_tiny_setting():
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--steps", "2", "--warmup", "0", "--repeats", "1", "--batch-size", "8",
-         "--variants", "ours", "ours, reuse_fakes", "reference", "reference, Adam fused", "--sample-images", "16"],
-        capture_output=True, text=True, timeout=300, env=env, cwd=ROOT,
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--steps",
+            "2",
+            "--warmup",
+            "0",
+            "--repeats",
+            "1",
+            "--batch-size",
+            "8",
+            "--variants",
+            "ours",
+            "ours, reuse_fakes",
+            "reference",
+            "reference, Adam fused",
+            "--sample-images",
+            "16",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
@@ -50,7 +71,9 @@ def test_the_reference_loop_is_the_pytorch_examples_step(one_thread):
     gen = torch.Generator().manual_seed(3)
     real = x[torch.randint(16, (8,), generator=gen)]
     fake = G2(torch.randn(8, B.LATENT_DIM, generator=gen))
-    loss_d = F.binary_cross_entropy_with_logits(D2(real), torch.ones(8)) + F.binary_cross_entropy_with_logits(D2(fake.detach()), torch.zeros(8))
+    loss_d = F.binary_cross_entropy_with_logits(D2(real), torch.ones(8)) + F.binary_cross_entropy_with_logits(
+        D2(fake.detach()), torch.zeros(8)
+    )
     loss_d.backward()
     opt_d.step()
     G2.zero_grad()

@@ -10,8 +10,8 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT
+
 from gan_helpers import toy
 
 SCRIPT = ROOT / "benchmarks" / "bench_toy.py"

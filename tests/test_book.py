@@ -11,7 +11,6 @@ import re
 
 import pytest
 import yaml
-
 from conftest import NOTEBOOKS, ROOT
 from pagecheck import browser  # noqa: F401  (a fixture: headless Chromium)
 
@@ -99,7 +98,9 @@ def test_api_reference_renders_every_module_with_formulas_and_citations(built_bo
     assert "mathjax" in losses.lower()
     stats = (html / "book/api/gan_helpers.stats.html").read_text()
     assert _docstring_maths("gan_helpers.stats") <= _rendered_maths(stats)
-    cites = re.findall(r'<a class="reference internal" href="\.\./bibliography\.html#(id\d+)"[^>]*>Wilson, 1927</a>', stats)
+    cites = re.findall(
+        r'<a class="reference internal" href="\.\./bibliography\.html#(id\d+)"[^>]*>Wilson, 1927</a>', stats
+    )
     assert cites, "the stats page's citation does not link to the bibliography"
     bibliography = (html / "book/bibliography.html").read_text()
     assert f'id="{cites[0]}"' in bibliography and "Probable inference" in bibliography

@@ -11,12 +11,14 @@ from gan_helpers.models import DCGANGenerator, MLPDiscriminator, MLPGenerator
 def test_the_average_follows_the_recursion_by_hand():
     G = nn.Linear(2, 1)
     with torch.no_grad():
-        G.weight.copy_(torch.tensor([[1.0, 2.0]])); G.bias.fill_(0.0)
+        G.weight.copy_(torch.tensor([[1.0, 2.0]]))
+        G.bias.fill_(0.0)
     average = callbacks.WeightAverage(G, decay=0.9)
     expected_w, expected_b = torch.tensor([[1.0, 2.0]]), torch.tensor([0.0])  # theta_0
     for step, (w, b) in enumerate([([[3.0, -2.0]], 1.0), ([[0.0, 0.0]], -4.0), ([[5.0, 5.0]], 2.0)], start=1):
         with torch.no_grad():
-            G.weight.copy_(torch.tensor(w)); G.bias.fill_(b)
+            G.weight.copy_(torch.tensor(w))
+            G.bias.fill_(b)
         average(step, G, None, {})
         expected_w = 0.9 * expected_w + 0.1 * torch.tensor(w)
         expected_b = 0.9 * expected_b + 0.1 * b

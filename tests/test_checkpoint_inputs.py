@@ -55,9 +55,9 @@ def flip_a_byte_of_the_largest_record(raw: bytes, path) -> bytes:
     """``raw`` with one byte of the largest record's data inverted (its CRC-32 then fails)."""
     with zipfile.ZipFile(path) as archive:
         info = max(archive.infolist(), key=lambda i: i.file_size)
-    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26:info.header_offset + 30])
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26 : info.header_offset + 30])
     at = info.header_offset + 30 + name_len + extra_len + info.file_size // 2  # torch stores records uncompressed
-    return raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1:]
+    return raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1 :]
 
 
 def write_object(path, obj) -> bytes:
@@ -70,9 +70,18 @@ BAD_FILES = {
     "empty": (lambda raw, p: b"", "not the zip archive torch.save writes"),
     "text": (lambda raw, p: b"step,loss_d\n1,0.69\n" * 20, "not the zip archive torch.save writes"),
     "one byte changed": (flip_a_byte_of_the_largest_record, "damaged: its record .* fails its CRC-32 check"),
-    "a pickled module": (lambda raw, p: write_object(p, nn.Linear(2, 2)), "not a training checkpoint: it holds Python objects other than tensors"),
-    "a tensor": (lambda raw, p: write_object(p, torch.zeros(3)), "not a training checkpoint: it holds a Tensor, not a dict"),
-    "G's weights only": (lambda raw, p: write_object(p, tiny()[0].state_dict()), "not a training checkpoint: it lacks \\['D'"),
+    "a pickled module": (
+        lambda raw, p: write_object(p, nn.Linear(2, 2)),
+        "not a training checkpoint: it holds Python objects other than tensors",
+    ),
+    "a tensor": (
+        lambda raw, p: write_object(p, torch.zeros(3)),
+        "not a training checkpoint: it holds a Tensor, not a dict",
+    ),
+    "G's weights only": (
+        lambda raw, p: write_object(p, tiny()[0].state_dict()),
+        "not a training checkpoint: it lacks \\['D'",
+    ),
 }
 
 
@@ -121,14 +130,19 @@ def test_another_architecture_names_the_difference(tmp_path):
 
     wider = DCGANGenerator(8, (16, 4, 4))
     before = snapshot(wider, D)
-    with pytest.raises(ValueError, match="G's 'project.weight' has shape \\(392, 8\\) in the checkpoint but \\(784, 8\\) here"):
+    with pytest.raises(
+        ValueError, match="G's 'project.weight' has shape \\(392, 8\\) in the checkpoint but \\(784, 8\\) here"
+    ):
         T.load_checkpoint(path, wider, D)
     assert unchanged(before, wider, D)
     transposed = DCGANGenerator(8, (8, 4, 4), upsample="transposed")
     a, b = G.state_dict(), transposed.state_dict()
     differences = len(a.keys() ^ b.keys()) + sum(a[k].shape != b[k].shape for k in a.keys() & b.keys())
-    with pytest.raises(ValueError, match="G's 'net.3.weight' has shape \\(4, 8, 3, 3\\) in the checkpoint but \\(4,\\) here "
-                       f"\\({differences - 1} more differences: another G architecture\\)"):
+    with pytest.raises(
+        ValueError,
+        match="G's 'net.3.weight' has shape \\(4, 8, 3, 3\\) in the checkpoint but \\(4,\\) here "
+        f"\\({differences - 1} more differences: another G architecture\\)",
+    ):
         T.load_checkpoint(path, transposed, D)
     with pytest.raises(ValueError, match="checkpoint's D is a DCGANDiscriminator, this D is a MLPDiscriminator"):
         T.load_checkpoint(path, G, MLPDiscriminator((1, 28, 28), (16,)))
@@ -147,6 +161,8 @@ def test_a_save_stopped_half_way_leaves_the_old_file_and_no_temporary_file(saved
 
     monkeypatch.setattr(T.torch, "save", stops_half_way)
     with pytest.raises(type(interruption)):
-        T.save_checkpoint(path, *tiny(), *(torch.optim.Adam(n.parameters()) for n in tiny()), 3, {}, torch.Generator().get_state())
+        T.save_checkpoint(
+            path, *tiny(), *(torch.optim.Adam(n.parameters()) for n in tiny()), 3, {}, torch.Generator().get_state()
+        )
     assert path.read_bytes() == raw and os.listdir(path.parent) == [path.name]
     assert T.load_checkpoint(path, *tiny())["step"] == 2

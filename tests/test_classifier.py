@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from gan_helpers import classifier as C, metrics
+from gan_helpers import classifier as C
+from gan_helpers import metrics
 from gan_helpers.mnist import load_mnist
 
 
@@ -46,8 +47,13 @@ def test_metrics_re_exports_the_classifier():
 
 @pytest.mark.parametrize(
     "bad, match",
-    [(torch.zeros(2, 28, 28), "unsqueeze"), (torch.zeros(2, 784), "view"), (torch.zeros(2, 1, 28, 28, dtype=torch.uint8), "127.5"),
-     (torch.full((2, 1, 28, 28), 0.5) * 255, "images / 127.5 - 1"), (torch.zeros(0, 1, 28, 28), "at least 1")],
+    [
+        (torch.zeros(2, 28, 28), "unsqueeze"),
+        (torch.zeros(2, 784), "view"),
+        (torch.zeros(2, 1, 28, 28, dtype=torch.uint8), "127.5"),
+        (torch.full((2, 1, 28, 28), 0.5) * 255, "images / 127.5 - 1"),
+        (torch.zeros(0, 1, 28, 28), "at least 1"),
+    ],
 )
 def test_check_images_says_what_to_do(bad, match):
     with pytest.raises(ValueError, match=match):

@@ -15,7 +15,6 @@ import sys
 import zipfile
 
 import pytest
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -33,8 +32,11 @@ def test_the_package_files_are_every_module_and_every_weights_file():
     weights = sorted(p.name for p in (ROOT / "gan_helpers" / "weights").glob("*.pt"))
     tables = sorted(p.name for p in (ROOT / "gan_helpers" / "tables").glob("*.csv"))
     assert "gan_helpers/__init__.py" in files and weights and tables, "the course ships weights and tables"
-    assert files == sorted([f"gan_helpers/{m}" for m in modules] + [f"gan_helpers/weights/{w}" for w in weights]
-                           + [f"gan_helpers/tables/{t}" for t in tables])
+    assert files == sorted(
+        [f"gan_helpers/{m}" for m in modules]
+        + [f"gan_helpers/weights/{w}" for w in weights]
+        + [f"gan_helpers/tables/{t}" for t in tables]
+    )
 
 
 def test_the_wheel_holds_the_package_and_its_weights(tmp_path):
@@ -58,8 +60,10 @@ def test_a_wheel_without_package_data_is_caught(tmp_path):
     (root / "pyproject.toml").write_text(pyproject.replace(line, ""))
     wheel = colab_sim.build_wheel(tmp_path / "work", root)
     missing = colab_sim.missing_from_wheel(wheel, root)
-    assert missing == sorted([f"gan_helpers/weights/{p.name}" for p in (root / "gan_helpers" / "weights").glob("*.pt")]
-                             + [f"gan_helpers/tables/{p.name}" for p in (root / "gan_helpers" / "tables").glob("*.csv")])
+    assert missing == sorted(
+        [f"gan_helpers/weights/{p.name}" for p in (root / "gan_helpers" / "weights").glob("*.pt")]
+        + [f"gan_helpers/tables/{p.name}" for p in (root / "gan_helpers" / "tables").glob("*.csv")]
+    )
 
 
 def test_the_environment_of_the_simulation_hides_the_repository(tmp_path, monkeypatch):
@@ -71,12 +75,15 @@ def test_the_environment_of_the_simulation_hides_the_repository(tmp_path, monkey
     assert all(not v.startswith(str(ROOT)) for k, v in env.items() if k.startswith(("JUPYTER", "IPYTHON")))
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"lesson": ROOT / "notebooks" / "missing.ipynb"}, "lesson"),
-    ({"lesson": ROOT / "README.md"}, "lesson"),
-    ({"torch_spec": "numpy"}, "torch_spec"),
-    ({"work": ROOT / "lesson_runs" / "sim"}, "work"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"lesson": ROOT / "notebooks" / "missing.ipynb"}, "lesson"),
+        ({"lesson": ROOT / "README.md"}, "lesson"),
+        ({"torch_spec": "numpy"}, "torch_spec"),
+        ({"work": ROOT / "lesson_runs" / "sim"}, "work"),
+    ],
+)
 def test_bad_arguments_are_refused_by_name(kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name} must"):
         colab_sim.simulate(**kwargs)

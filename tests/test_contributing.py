@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 LESSON = "notebooks/01_single_point_gan.ipynb"
@@ -53,8 +52,12 @@ def clone(tmp_path):
     (repo / "notebooks").mkdir(parents=True)
     shutil.copy(ROOT / ".gitattributes", repo / ".gitattributes")
     shutil.copy(ROOT / LESSON, repo / LESSON)
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"), "GIT_CONFIG_NOSYSTEM": "1",
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
     git("init", "-q", cwd=repo, env=env)
     git("add", ".", cwd=repo, env=env)
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "lesson", cwd=repo, env=env)
@@ -74,8 +77,8 @@ def test_git_diff_shows_a_changed_parameter_as_a_cell_change(clone):
     subprocess.run([_nbdime(), "config-git", "--enable"], cwd=repo, env=env, check=True, capture_output=True)
     lesson = repo / LESSON
     lesson.write_text(lesson.read_text().replace('"seed = 9 ', '"seed = 8 ', 1))
-    out = re.sub(r"\x1b\[[0-9;]*m", "", git("diff", cwd=repo, env=env))   # nbdime colours its diff
+    out = re.sub(r"\x1b\[[0-9;]*m", "", git("diff", cwd=repo, env=env))  # nbdime colours its diff
     assert re.search(r"## modified /cells/\d+/source:", out), out[:2000]
     assert re.search(r"^-seed = 9 ", out, re.M) and re.search(r"^\+seed = 8 ", out, re.M)
-    plain = git("diff", "--no-ext-diff", cwd=repo, env=env)   # git's own diff, as without nbdime: JSON lines
+    plain = git("diff", "--no-ext-diff", cwd=repo, env=env)  # git's own diff, as without nbdime: JSON lines
     assert '-    "seed = 9 ' in plain

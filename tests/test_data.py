@@ -126,7 +126,9 @@ class _FakeMNIST:
 def test_torchvision_missing_gives_the_install_hint(monkeypatch, tmp_path, fresh_cache):
     monkeypatch.setitem(sys.modules, "torchvision", None)  # import torchvision -> ImportError
     root = tmp_path / "mnist"
-    with pytest.raises(RuntimeError, match=r"torchvision is not installed: pip install torchvision, or use source='bundled'") as info:
+    with pytest.raises(
+        RuntimeError, match=r"torchvision is not installed: pip install torchvision, or use source='bundled'"
+    ) as info:
         data.load_mnist("torchvision", "train", root=root)
     assert isinstance(info.value.__cause__, ImportError)
     assert not root.exists()  # nothing created

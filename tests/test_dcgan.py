@@ -73,7 +73,9 @@ def test_one_training_step_of_the_loop_updates_both_networks():
     after = list(G.parameters()) + list(D.parameters())
     assert len(history) == 1 and history.notna().all().all()
     assert any(not torch.equal(a, b) for a, b in zip(before[: len(list(G.parameters()))], after))
-    assert any(not torch.equal(a, b) for a, b in zip(before[len(list(G.parameters())) :], after[len(list(G.parameters())) :]))
+    assert any(
+        not torch.equal(a, b) for a, b in zip(before[len(list(G.parameters())) :], after[len(list(G.parameters())) :])
+    )
 
 
 @pytest.mark.parametrize("norm", ["layer", "none"])
@@ -100,6 +102,6 @@ def test_critic_norm_layers_and_parameter_counts_by_hand():
     D = DCGANDiscriminator(widths=(64, 128), norm="layer", generator=torch.Generator().manual_seed(2))
     scale = next(m for m in D.modules() if isinstance(m, nn.GroupNorm)).weight
     assert scale.mean().item() == pytest.approx(1.0, abs=0.01) and 0.01 < scale.std().item() < 0.03
-    assert next(m for m in D.modules() if isinstance(m, nn.GroupNorm)).num_groups == 1   # layer norm: one group
+    assert next(m for m in D.modules() if isinstance(m, nn.GroupNorm)).num_groups == 1  # layer norm: one group
     with pytest.raises(ValueError, match=r"norm must be one of \('batch', 'layer', 'none'\)"):
         DCGANDiscriminator(norm="instance")

@@ -70,8 +70,9 @@ def batchnorm_on(x: torch.Tensor, parallel=None):
 
 def worker(rank: int, port: int, folder: str) -> None:
     """One rank: gradients with and without global BatchNorm, then a short run with a checkpoint."""
-    os.environ.update(RANK=str(rank), WORLD_SIZE=str(WORLD), LOCAL_RANK=str(rank),
-                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    os.environ.update(
+        RANK=str(rank), WORLD_SIZE=str(WORLD), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)
+    )
     torch.set_num_threads(1)
     parallel = distributed.init_from_env()
     assert parallel.rank == rank and parallel.world_size == WORLD and parallel.device.type == "cpu"
@@ -79,24 +80,69 @@ def worker(rank: int, port: int, folder: str) -> None:
     grads = one_update_each(*nets(), parallel)
     local_bn = one_update_each(*nets(), distributed.Parallel(rank, WORLD, sync_batchnorm=False))
     G, D = nets()
-    history = train.train(G, D, DATA, train.TrainConfig(**CONFIG), checkpoint=Path(folder) / f"rank{rank}" / "ckpt.pt",
-                          progress=False, parallel=parallel)
+    history = train.train(
+        G,
+        D,
+        DATA,
+        train.TrainConfig(**CONFIG),
+        checkpoint=Path(folder) / f"rank{rank}" / "ckpt.pt",
+        progress=False,
+        parallel=parallel,
+    )
     shared = Path(folder) / "shared.pt"  # one path for every rank, as in a real run: stop after 2 steps, resume to 3
     G2, D2 = nets()
-    train.train(G2, D2, DATA, train.TrainConfig(**{**CONFIG, "num_steps": 2}), checkpoint=shared, progress=False, parallel=parallel)
+    train.train(
+        G2,
+        D2,
+        DATA,
+        train.TrainConfig(**{**CONFIG, "num_steps": 2}),
+        checkpoint=shared,
+        progress=False,
+        parallel=parallel,
+    )
     parallel.barrier()  # rank 0's file is complete before any rank reads it
     G2, D2 = nets()
-    resumed = train.train(G2, D2, DATA, train.TrainConfig(**CONFIG), checkpoint=shared, resume=True, progress=False,
-                          parallel=parallel)
-    torch.save({"bn": bn, "grads": grads, "local_bn": local_bn, "G": G.state_dict(), "D": D.state_dict(),
-                "resumed_G": G2.state_dict(), "resumed_history": resumed.drop(columns="seconds").to_dict("list"),
-                "history": history.drop(columns="seconds").to_dict("list")}, Path(folder) / f"result{rank}.pt")
+    resumed = train.train(
+        G2, D2, DATA, train.TrainConfig(**CONFIG), checkpoint=shared, resume=True, progress=False, parallel=parallel
+    )
+    torch.save(
+        {
+            "bn": bn,
+            "grads": grads,
+            "local_bn": local_bn,
+            "G": G.state_dict(),
+            "D": D.state_dict(),
+            "resumed_G": G2.state_dict(),
+            "resumed_history": resumed.drop(columns="seconds").to_dict("list"),
+            "history": history.drop(columns="seconds").to_dict("list"),
+        },
+        Path(folder) / f"result{rank}.pt",
+    )
     spec = importlib.util.spec_from_file_location("train_ddp", ROOT / "tools" / "train_ddp.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     with open(Path(folder) / f"stdout{rank}.txt", "w") as out, contextlib.redirect_stdout(out):
-        script.main(["--steps", "2", "--batch-size", "8", "--latent-dim", "8", "--g-widths", "8", "4", "4",
-                     "--d-widths", "4", "8", "--source", "random", "--checkpoint", str(Path(folder) / "script" / "dcgan.pt")])
+        script.main(
+            [
+                "--steps",
+                "2",
+                "--batch-size",
+                "8",
+                "--latent-dim",
+                "8",
+                "--g-widths",
+                "8",
+                "4",
+                "4",
+                "--d-widths",
+                "4",
+                "8",
+                "--source",
+                "random",
+                "--checkpoint",
+                str(Path(folder) / "script" / "dcgan.pt"),
+            ]
+        )
     distributed.shutdown(parallel)  # main has left the process group already: nothing to do
 
 
@@ -215,7 +261,10 @@ def test_global_batchnorm_outside_a_process_group_is_batchnorm():
         (lambda: distributed.Parallel(2, 2), "rank must be in \\[0, world_size=2\\)"),
         (lambda: distributed.Parallel(0, 0), "world_size"),
         (lambda: distributed.Parallel(sync_batchnorm="yes"), "sync_batchnorm"),
-        (lambda: distributed.Parallel(0, 3).shard(torch.zeros(8, 2)), "batch_size \\(8\\) must be a multiple of world_size \\(3\\)"),
+        (
+            lambda: distributed.Parallel(0, 3).shard(torch.zeros(8, 2)),
+            "batch_size \\(8\\) must be a multiple of world_size \\(3\\)",
+        ),
     ],
 )
 def test_bad_arguments_name_the_problem(make, message):
@@ -226,5 +275,11 @@ def test_bad_arguments_name_the_problem(make, message):
 def test_train_rejects_a_batch_the_ranks_cannot_share():
     G, D = nets()
     with pytest.raises(ValueError, match="batch_size \\(15\\) must be a multiple of world_size \\(2\\)"):
-        train.train(G, D, DATA, train.TrainConfig(**{**CONFIG, "batch_size": 15}), progress=False,
-                    parallel=distributed.Parallel(0, 2))
+        train.train(
+            G,
+            D,
+            DATA,
+            train.TrainConfig(**{**CONFIG, "batch_size": 15}),
+            progress=False,
+            parallel=distributed.Parallel(0, 2),
+        )

@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from gan_helpers import data, ensemble, train as T
+from gan_helpers import data, ensemble
+from gan_helpers import train as T
 from gan_helpers.models import MLPDiscriminator, MLPGenerator
 
 RING = data.make_sampler(data.ring_2d)
@@ -30,8 +31,13 @@ def max_difference(a, b):
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"objective": "minimax", "d_steps": 2}, {"objective": "wgan", "optimizer": "rmsprop", "lr_d": 5e-3}, {"real_label": 0.9, "g_steps": 2},
-     {"optimizer": "sgd", "lr_g": 0.02, "lr_d": 0.02, "objective": "hinge"}],
+    [
+        {},
+        {"objective": "minimax", "d_steps": 2},
+        {"objective": "wgan", "optimizer": "rmsprop", "lr_d": 5e-3},
+        {"real_label": 0.9, "g_steps": 2},
+        {"optimizer": "sgd", "lr_g": 0.02, "lr_d": 0.02, "objective": "hinge"},
+    ],
 )
 def test_each_run_matches_the_ordinary_loop_with_its_seed(options):
     runs = ensemble.train_runs(make, [4, 7], RING, config(**options), progress=False)
@@ -55,7 +61,9 @@ def test_a_run_gives_the_same_result_whichever_runs_share_the_batch():
 
 
 def test_clipping_holds_for_every_run():
-    runs = ensemble.train_runs(make, [0, 1, 2], RING, config(objective="wgan", optimizer="rmsprop", lr_d=0.05), progress=False)
+    runs = ensemble.train_runs(
+        make, [0, 1, 2], RING, config(objective="wgan", optimizer="rmsprop", lr_d=0.05), progress=False
+    )
     for r in range(3):
         assert max(p.abs().max().item() for p in runs.discriminator(r).parameters()) == pytest.approx(0.01)
 
@@ -64,7 +72,9 @@ def test_bad_input_names_the_problem():
     with pytest.raises(ValueError, match="dropout p=0.3"):
         ensemble.train_runs(lambda s: (make(s)[0], MLPDiscriminator((2,), (8,))), [0], RING, config(), progress=False)
     with pytest.raises(ValueError, match="BatchNorm1d"):
-        ensemble.train_runs(lambda s: (MLPGenerator(4, (2,), (8,), output="linear"), make(s)[1]), [0], RING, config(), progress=False)
+        ensemble.train_runs(
+            lambda s: (MLPGenerator(4, (2,), (8,), output="linear"), make(s)[1]), [0], RING, config(), progress=False
+        )
     with pytest.raises(ValueError, match="gradient penalties"):
         ensemble.train_runs(make, [0], RING, config(objective="wgan-gp"), progress=False)
     with pytest.raises(ValueError, match="distinct"):

@@ -115,7 +115,9 @@ def test_nearest_neighbours_is_scipys_and_a_copy_is_exactly_zero(digits):
 
 def test_too_few_samples_are_refused_with_what_was_expected():
     f64, f65 = torch.randn(64, 64), torch.randn(65, 64)
-    with pytest.raises(ValueError, match=r"features_a: .* 64-dimensional features needs more than 64 samples .* got 64"):
+    with pytest.raises(
+        ValueError, match=r"features_a: .* 64-dimensional features needs more than 64 samples .* got 64"
+    ):
         ev.frechet_distance_features(f64, f65)
     with pytest.raises(ValueError, match="features_b: .* got 64"):
         ev.frechet_distance_features(f65, f64)
@@ -134,7 +136,10 @@ def test_too_few_samples_are_refused_with_what_was_expected():
     [
         (lambda: ev.precision_recall(torch.randn(10), torch.randn(10, 2)), r"real_features must have shape \(N, d\)"),
         (lambda: ev.precision_recall(torch.randn(10, 2), torch.randn(10, 3)), "same dimension, got 2 and 3"),
-        (lambda: ev.density_coverage(torch.randn(10, 2), torch.full((10, 2), float("nan"))), "fake_features must be finite"),
+        (
+            lambda: ev.density_coverage(torch.randn(10, 2), torch.full((10, 2), float("nan"))),
+            "fake_features must be finite",
+        ),
         (lambda: ev.precision_recall(torch.randn(10, 2), torch.randn(10, 2), k=0), "k"),
         (lambda: ev.knn_radii([[0.0]], 1), "features must be a tensor or NumPy array"),
         (lambda: ev.nearest_neighbours(torch.zeros(3, 1, 28, 28), torch.zeros(3, 784)), "same item shape"),
@@ -203,7 +208,8 @@ class Features(torch.nn.Module):
 
 def test_torchmetrics_frechet_distance_agrees_on_the_same_features(digits):
     fid_module = pytest.importorskip(
-        "torchmetrics.image.fid", reason="torchmetrics (pip install torchmetrics, the test extra) is needed for this cross-check"
+        "torchmetrics.image.fid",
+        reason="torchmetrics (pip install torchmetrics, the test extra) is needed for this cross-check",
     )
     x_train, _, x_held = digits
     a, b = x_train[:500], x_held[:400]
@@ -264,7 +270,9 @@ def test_collapse_lowers_recall_and_coverage_not_precision(suite):
     real, col = suite["real"], suite["collapsed"]
     assert col.classes == 1
     assert col.recall < 0.3 and col.coverage < 0.3  # one class of ten is covered
-    assert col.precision > 0.75 and col.precision > real.precision - 0.1  # each sample is a real digit: swapped P/R fail here
+    assert (
+        col.precision > 0.75 and col.precision > real.precision - 0.1
+    )  # each sample is a real digit: swapped P/R fail here
     assert col.frechet > 10 * real.frechet
 
 
@@ -286,7 +294,9 @@ def test_noise_fools_precision_as_lesson_9_shows(digits):
     precisions = []
     for seed in (0, 1, 2):
         reference, sets = constructed_sets(digits, seed)
-        precisions.append(ev.precision_recall(metrics.classifier_features(reference), metrics.classifier_features(sets["noise"]))[0])
+        precisions.append(
+            ev.precision_recall(metrics.classifier_features(reference), metrics.classifier_features(sets["noise"]))[0]
+        )
     assert max(precisions) > 0.5 and np.mean(precisions) > 0.3
 
 
@@ -311,5 +321,12 @@ def test_evaluate_is_the_sum_of_its_parts(digits):
     assert row.classes == metrics.classes_covered(images) and row.n == 120
     assert np.isnan(ev.evaluate(images, reference).nearest_train)
     assert list(itertools.islice(ev.Evaluation.__dataclass_fields__, 8)) == [
-        "n", "frechet", "precision", "recall", "density", "coverage", "classes", "nearest_train"]
-
+        "n",
+        "frechet",
+        "precision",
+        "recall",
+        "density",
+        "coverage",
+        "classes",
+        "nearest_train",
+    ]

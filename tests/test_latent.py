@@ -58,7 +58,9 @@ def test_lerp_by_hand():
     assert torch.allclose(lerp(z0, z1, 0.25), torch.tensor([0.75, 0.25, 1.0]))
     path = lerp(z0, z1, [0.0, 0.5, 1.0])
     assert path.shape == (3, 3)
-    assert torch.equal(path[0], z0) and torch.equal(path[2], z1) and torch.allclose(path[1], torch.tensor([0.5, 0.5, 0.0]))
+    assert (
+        torch.equal(path[0], z0) and torch.equal(path[2], z1) and torch.allclose(path[1], torch.tensor([0.5, 0.5, 0.0]))
+    )
 
 
 def test_slerp_of_orthogonal_unit_vectors_is_cos_and_sin():
@@ -326,7 +328,9 @@ def test_search_on_the_gpu_draws_the_same_starts_and_agrees():
 
 def test_search_names_a_bad_target(G):
     _, x = known(G, n=2)
-    with pytest.raises(ValueError, match=r"target must be a float tensor \(N, 1, 28, 28\).*shape \(1, 28, 28\).*unsqueeze"):
+    with pytest.raises(
+        ValueError, match=r"target must be a float tensor \(N, 1, 28, 28\).*shape \(1, 28, 28\).*unsqueeze"
+    ):
         search(G, x[0], steps=1)
     with pytest.raises(ValueError, match=r"target must be .*shape \(2, 1, 32, 32\)"):
         search(G, torch.zeros(2, 1, 32, 32), steps=1)
@@ -342,7 +346,9 @@ def test_search_names_a_latent_size_that_does_not_match(G):
     _, x = known(G, n=2)
     with pytest.raises(ValueError, match="latent_dim=64 does not match the generator: G.latent_dim is 8"):
         search(G, x, latent_dim=64, steps=1)
-    with pytest.raises(ValueError, match=r"z_init must be \(N targets, restarts, latent_dim\) = \(2, 4, 8\), got \(2, 4, 64\)"):
+    with pytest.raises(
+        ValueError, match=r"z_init must be \(N targets, restarts, latent_dim\) = \(2, 4, 8\), got \(2, 4, 64\)"
+    ):
         search(G, x, z_init=torch.zeros(2, 4, 64), steps=1)
     bare = nn.Sequential(nn.Linear(8, 784), nn.Tanh(), nn.Unflatten(1, (1, 28, 28)))
     with pytest.raises(ValueError, match="G has no `latent_dim` attribute"):

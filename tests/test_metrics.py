@@ -248,8 +248,14 @@ GOOD = torch.zeros(4, 1, 28, 28)
 )
 @pytest.mark.parametrize(
     "metric",
-    [metrics.predict, metrics.class_histogram, metrics.classes_covered, metrics.kl_to_uniform, metrics.classifier_score,
-     metrics.classifier_features],
+    [
+        metrics.predict,
+        metrics.class_histogram,
+        metrics.classes_covered,
+        metrics.kl_to_uniform,
+        metrics.classifier_score,
+        metrics.classifier_features,
+    ],
 )
 def test_bad_images_raise_a_helpful_error(metric, images, match):
     with pytest.raises(ValueError, match=match):
@@ -309,7 +315,9 @@ def test_frechet_distance_matches_numpy_and_scipy_sqrtm(heldout, noise):
     fa = metrics.classifier_features(a).double().numpy()
     fb = metrics.classifier_features(b).double().numpy()
     ca, cb = np.cov(fa, rowvar=False, ddof=1), np.cov(fb, rowvar=False, ddof=1)
-    expected = np.sum((fa.mean(0) - fb.mean(0)) ** 2) + np.trace(ca) + np.trace(cb) - 2 * np.real(np.trace(sqrtm(ca @ cb)))
+    expected = (
+        np.sum((fa.mean(0) - fb.mean(0)) ** 2) + np.trace(ca) + np.trace(cb) - 2 * np.real(np.trace(sqrtm(ca @ cb)))
+    )
     got = metrics.frechet_distance(a, b)
     assert got == pytest.approx(expected, rel=1e-6)
     biased = np.sum((fa.mean(0) - fb.mean(0)) ** 2) + (np.trace(ca) * 119 / 120 + np.trace(cb) * 89 / 90)
@@ -343,7 +351,8 @@ def test_trace_sqrt_product_of_a_rank_one_covariance_is_its_length():
             assert fn(sa, np.eye(6)) == pytest.approx(np.linalg.norm(v), rel=1e-6)
             assert fn(np.eye(6), sa) == pytest.approx(np.linalg.norm(v), rel=1e-6)
         assert metrics.frechet_distance_gaussians(np.zeros(6), sa, np.zeros(6), np.eye(6)) == pytest.approx(
-            (v**2).sum() + 6 - 2 * np.linalg.norm(v), rel=1e-6)
+            (v**2).sum() + 6 - 2 * np.linalg.norm(v), rel=1e-6
+        )
 
 
 def test_trace_sqrt_product_uses_sqrtm_and_falls_back_to_eigh_on_a_complex_root(monkeypatch):
@@ -372,11 +381,15 @@ def test_frechet_distance_gaussians_messages_name_the_argument(name):
     if name == "mu_a":
         # mu_a fixes d: give the other three the wrong size instead
         wrong = {"mu_a": np.zeros(2), "cov_a": np.eye(3), "mu_b": np.zeros(2), "cov_b": np.eye(2)}
-        with pytest.raises(ValueError, match=r"^cov_a must have shape \(2, 2\) \(means \(d,\), covariances \(d, d\)\), got \(3, 3\)$"):
+        with pytest.raises(
+            ValueError, match=r"^cov_a must have shape \(2, 2\) \(means \(d,\), covariances \(d, d\)\), got \(3, 3\)$"
+        ):
             metrics.frechet_distance_gaussians(**wrong)
     else:
         got = "(3,)" if name.startswith("mu") else "(3, 3)"
-        message = rf"^{name} must have shape {re.escape(shape)} \(means \(d,\), covariances \(d, d\)\), got {re.escape(got)}$"
+        message = (
+            rf"^{name} must have shape {re.escape(shape)} \(means \(d,\), covariances \(d, d\)\), got {re.escape(got)}$"
+        )
         with pytest.raises(ValueError, match=message):
             metrics.frechet_distance_gaussians(**wrong)
     bad = dict(good, **{name: np.full_like(good[name], np.inf)})
@@ -441,24 +454,42 @@ def test_every_metric_uses_the_classifier_it_is_given(heldout):
     expected_score = math.exp(float((p * (p.log() - p.mean(0).log())).sum(1).mean()))
     assert metrics.classifier_score(images, classifier=model) == pytest.approx(expected_score, rel=1e-9)
     fa, fb = feats[:20].double().numpy(), feats[20:].double().numpy()
-    expected_fd = metrics.frechet_distance_gaussians(fa.mean(0), np.cov(fa, rowvar=False), fb.mean(0), np.cov(fb, rowvar=False))
+    expected_fd = metrics.frechet_distance_gaussians(
+        fa.mean(0), np.cov(fa, rowvar=False), fb.mean(0), np.cov(fb, rowvar=False)
+    )
     assert metrics.frechet_distance(images[:20], images[20:], classifier=model) == pytest.approx(expected_fd, rel=1e-9)
 
 
 @pytest.mark.parametrize(
     "metric",
-    [metrics.predict, metrics.class_histogram, metrics.classes_covered, metrics.kl_to_uniform, metrics.classifier_score,
-     metrics.classifier_features],
+    [
+        metrics.predict,
+        metrics.class_histogram,
+        metrics.classes_covered,
+        metrics.kl_to_uniform,
+        metrics.classifier_score,
+        metrics.classifier_features,
+    ],
 )
 def test_bad_images_message_starts_with_the_argument_name(metric):
-    with pytest.raises(ValueError, match=r"^images must be a float tensor of shape \(N, 1, 28, 28\) with values in \[-1, 1\], as load_mnist returns; got list$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^images must be a float tensor of shape \(N, 1, 28, 28\) with values in \[-1, 1\], as load_mnist returns; got list$",
+    ):
         metric([0.0])
 
 
 @pytest.mark.parametrize(
     "metric",
-    [metrics.predict, metrics.class_histogram, metrics.classes_covered, metrics.kl_to_uniform, metrics.classifier_score,
-     metrics.classifier_features, lambda images, **kw: metrics.frechet_distance(images, images, **kw)],
+    [
+        metrics.predict,
+        metrics.class_histogram,
+        metrics.classes_covered,
+        metrics.kl_to_uniform,
+        metrics.classifier_score,
+        metrics.classifier_features,
+        lambda images, **kw: metrics.frechet_distance(images, images, **kw),
+    ],
 )
 def test_every_metric_passes_its_batch_size_on(metric):
     with pytest.raises(ValueError, match=r"^batch_size must be an integer >= 1, got 0$"):
@@ -487,11 +518,11 @@ def test_frechet_distance_needs_two_images_per_set_and_two_are_enough():
 @pytest.mark.parametrize(
     "scale, imag, swap, trusted",
     [
-        (1.0, 7e-6, False, True),       # below 1e-6 x the larger trace (10): sqrtm's root is kept
-        (1.0, 7e-6, True, True),        # the same with the arguments swapped
+        (1.0, 7e-6, False, True),  # below 1e-6 x the larger trace (10): sqrtm's root is kept
+        (1.0, 7e-6, True, True),  # the same with the arguments swapped
         (1.0, 1e-6 * 10.0, False, True),  # exactly at the limit: kept
-        (1.0, 1.1e-5, False, False),    # above it: the eigen-decomposition instead
-        (1e-3, 1e-7, False, False),     # small covariances: the limit is 1e-6 x 1e-2, not 1e-6
+        (1.0, 1.1e-5, False, False),  # above it: the eigen-decomposition instead
+        (1e-3, 1e-7, False, False),  # small covariances: the limit is 1e-6 x 1e-2, not 1e-6
     ],
 )
 def test_trace_sqrt_product_keeps_a_root_whose_imaginary_part_is_rounding(monkeypatch, scale, imag, swap, trusted):
@@ -512,4 +543,4 @@ def test_trace_sqrt_product_of_zero_covariances_compares_with_a_floor_of_1e_12(m
     monkeypatch.setattr(scipy.linalg, "sqrtm", lambda m: np.diag([1e-13 + 1e-19j, 0.0]))
     assert metrics._trace_sqrt_product(zeros, zeros) == 1e-13  # 1e-19 < 1e-6 x 1e-12: kept
     monkeypatch.setattr(scipy.linalg, "sqrtm", lambda m: np.diag([1e-13 + 1e-17j, 0.0]))
-    assert metrics._trace_sqrt_product(zeros, zeros) == 0.0    # 1e-17 > 1e-18: the eigen-decomposition's 0
+    assert metrics._trace_sqrt_product(zeros, zeros) == 0.0  # 1e-17 > 1e-18: the eigen-decomposition's 0

@@ -52,9 +52,19 @@ def test_style_layers():
         return [type(m).__name__ for m in net.net]
 
     assert kinds(models.MLPGenerator(4, (2,), (8,), style="modern")) == [
-        "Linear", "BatchNorm1d", "LeakyReLU", "Linear", "Tanh"]
+        "Linear",
+        "BatchNorm1d",
+        "LeakyReLU",
+        "Linear",
+        "Tanh",
+    ]
     assert kinds(models.MLPGenerator(4, (2,), (8,), style="modern-vbn")) == [
-        "Linear", "VirtualBatchNorm", "LeakyReLU", "Linear", "Tanh"]
+        "Linear",
+        "VirtualBatchNorm",
+        "LeakyReLU",
+        "Linear",
+        "Tanh",
+    ]
     assert kinds(models.MLPGenerator(4, (2,), (8,), style="2014")) == ["Linear", "ReLU", "Linear", "Tanh"]
     assert kinds(models.MLPDiscriminator((2,), (8,), style="modern")) == ["Linear", "LeakyReLU", "Dropout", "Linear"]
     d2014 = models.MLPDiscriminator((2,), (8,), style="2014")

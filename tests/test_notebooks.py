@@ -16,16 +16,24 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import NOTEBOOKS, ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 from execute_notebooks import WIDGET_STATE, WIDGET_VIEW, freeze_progress_bars, progress_bar_text  # noqa: E402
 
 ALLOWED_TAGS = {
-    "parameters", "injected-parameters",
-    "nbval-ignore-output", "nbval-check-output", "nbval-skip", "raises-exception",
-    "hide-input", "hide-output", "hide-cell", "remove-input", "remove-output", "remove-cell",
+    "parameters",
+    "injected-parameters",
+    "nbval-ignore-output",
+    "nbval-check-output",
+    "nbval-skip",
+    "raises-exception",
+    "hide-input",
+    "hide-output",
+    "hide-cell",
+    "remove-input",
+    "remove-output",
+    "remove-cell",
 }
 MACHINE_PATH = re.compile(r"(/home/|/Users/|/work/|/tmp/|/root/|/opt/|site-packages|[A-Za-z]:\\\\)")
 # Data and weights come from gan_helpers, never from files next to the notebook.
@@ -139,17 +147,34 @@ def _model(name, **state):
 
 def _notebook_with_a_bar_and_a_slider():
     state = {
-        "box": _model("HBoxModel", children=["IPY_MODEL_left", "IPY_MODEL_bar", "IPY_MODEL_right"], layout="IPY_MODEL_lay"),
+        "box": _model(
+            "HBoxModel", children=["IPY_MODEL_left", "IPY_MODEL_bar", "IPY_MODEL_right"], layout="IPY_MODEL_lay"
+        ),
         "left": _model("HTMLModel", value="training:\u2007100%", style="IPY_MODEL_sty"),
         "bar": _model("FloatProgressModel", value=40.0, max=40.0, layout="IPY_MODEL_lay2"),
         "right": _model("HTMLModel", value="\u200740/40\u2007[00:01&lt;00:00]"),
-        "lay": _model("LayoutModel"), "lay2": _model("LayoutModel"), "sty": _model("HTMLStyleModel"),
-        "slider": _model("FloatSliderModel", value=1.0, layout="IPY_MODEL_lay3"), "lay3": _model("LayoutModel"),
+        "lay": _model("LayoutModel"),
+        "lay2": _model("LayoutModel"),
+        "sty": _model("HTMLStyleModel"),
+        "slider": _model("FloatSliderModel", value=1.0, layout="IPY_MODEL_lay3"),
+        "lay3": _model("LayoutModel"),
     }
-    view = lambda mid: {"output_type": "display_data", "metadata": {},
-                        "data": {WIDGET_VIEW: {"model_id": mid, "version_major": 2, "version_minor": 0}, "text/plain": "0%"}}
-    cell = {"cell_type": "code", "source": "", "metadata": {}, "execution_count": 1, "outputs": [view("box"), view("slider")]}
-    return {"cells": [cell], "metadata": {"widgets": {WIDGET_STATE: {"state": state, "version_major": 2, "version_minor": 0}}}}
+    view = lambda mid: {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {WIDGET_VIEW: {"model_id": mid, "version_major": 2, "version_minor": 0}, "text/plain": "0%"},
+    }
+    cell = {
+        "cell_type": "code",
+        "source": "",
+        "metadata": {},
+        "execution_count": 1,
+        "outputs": [view("box"), view("slider")],
+    }
+    return {
+        "cells": [cell],
+        "metadata": {"widgets": {WIDGET_STATE: {"state": state, "version_major": 2, "version_minor": 0}}},
+    }
 
 
 def test_freeze_progress_bars_keeps_the_final_line_and_other_widgets():
@@ -157,19 +182,19 @@ def test_freeze_progress_bars_keeps_the_final_line_and_other_widgets():
     assert freeze_progress_bars(nb) == 1
     bar, slider = nb["cells"][0]["outputs"]
     assert bar["data"] == {"text/plain": "training: 100%|██████████| 40/40 [00:01<00:00]"}
-    assert WIDGET_VIEW in slider["data"]                                    # the slider is left alone
+    assert WIDGET_VIEW in slider["data"]  # the slider is left alone
     assert set(nb["metadata"]["widgets"][WIDGET_STATE]["state"]) == {"slider", "lay3"}
-    assert freeze_progress_bars(nb) == 0                                    # idempotent
+    assert freeze_progress_bars(nb) == 0  # idempotent
 
 
 def test_freeze_progress_bars_drops_the_widget_metadata_when_nothing_is_left():
     nb = _notebook_with_a_bar_and_a_slider()
-    nb["cells"][0]["outputs"].pop()                                         # no slider output
+    nb["cells"][0]["outputs"].pop()  # no slider output
     del nb["metadata"]["widgets"][WIDGET_STATE]["state"]["slider"]
     del nb["metadata"]["widgets"][WIDGET_STATE]["state"]["lay3"]
-    nb["metadata"]["widgets"][WIDGET_STATE]["state"]["bar"]["state"]["value"] = 10.0   # an interrupted bar
+    nb["metadata"]["widgets"][WIDGET_STATE]["state"]["bar"]["state"]["value"] = 10.0  # an interrupted bar
     assert freeze_progress_bars(nb) == 1
-    assert "|██        |" in nb["cells"][0]["outputs"][0]["data"]["text/plain"]       # a quarter done: 2 of 10 blocks
+    assert "|██        |" in nb["cells"][0]["outputs"][0]["data"]["text/plain"]  # a quarter done: 2 of 10 blocks
     assert "widgets" not in nb["metadata"]
 
 
@@ -208,7 +233,14 @@ def test_lesson_0_diagram_is_the_one_its_script_draws(tmp_path):
     fresh = gan_loop.save(tmp_path / "gan_loop.svg").read_text()
     assert _svg_texts(committed) == _svg_texts(fresh), "re-run: python book/figures/gan_loop.py"
     labels = " ".join(_svg_texts(committed))
-    for label in ("generator", "discriminator", "real sample", "synthetic sample", "P(real)", "G learns from D's gradient"):
+    for label in (
+        "generator",
+        "discriminator",
+        "real sample",
+        "synthetic sample",
+        "P(real)",
+        "G learns from D's gradient",
+    ):
         assert label in labels, label
     page = (ROOT / "book" / "why_two_networks.md").read_text()
     assert "figures/gan_loop.svg" in page, "lesson 0 must show the diagram"
@@ -228,7 +260,10 @@ def test_lesson_1_runs_alone_outside_the_repository(tmp_path):
     out = tmp_path / "out.ipynb"
     proc = subprocess.run(
         [sys.executable, "-m", "papermill", str(alone), str(out), "-k", "python3", "--cwd", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     ran = json.loads(out.read_text())

@@ -23,7 +23,7 @@ def test_a_checkerboard_is_all_nyquist_and_a_constant_has_none():
     i, j = np.meshgrid(np.arange(28), np.arange(28), indexing="ij")
     board = torch.tensor((-1.0) ** (i + j), dtype=torch.float32).view(1, 1, 28, 28)
     assert metrics.nyquist_energy(board) == pytest.approx(1.0, abs=1e-12)
-    assert metrics.nyquist_energy(0.3 + 0.5 * board) == pytest.approx(1.0, abs=1e-12)   # the mean does not count
+    assert metrics.nyquist_energy(0.3 + 0.5 * board) == pytest.approx(1.0, abs=1e-12)  # the mean does not count
     stripes = torch.tensor((-1.0) ** i, dtype=torch.float32).view(1, 1, 28, 28)
     assert metrics.nyquist_energy(stripes) == pytest.approx(1.0, abs=1e-12)
     assert metrics.nyquist_energy(torch.full((2, 1, 28, 28), 0.2)) == 0.0
@@ -35,8 +35,10 @@ def test_half_checkerboard_half_smooth_by_hand():
     a, b = 0.3, 0.6
     x = a * (-1.0) ** (i + j) + b * np.cos(2 * np.pi * i / 28)
     hand = a**2 * 784**2 / (a**2 * 784**2 + 2 * (b * 784 / 2) ** 2)
-    assert hand == pytest.approx(1 / 3)   # a^2 : b^2 / 2 = 0.09 : 0.18
-    assert metrics.nyquist_energy(torch.tensor(x, dtype=torch.float64).view(1, 1, 28, 28)) == pytest.approx(hand, rel=1e-9)
+    assert hand == pytest.approx(1 / 3)  # a^2 : b^2 / 2 = 0.09 : 0.18
+    assert metrics.nyquist_energy(torch.tensor(x, dtype=torch.float64).view(1, 1, 28, 28)) == pytest.approx(
+        hand, rel=1e-9
+    )
 
 
 def test_matches_numpy_fft_on_noise_and_digits():

@@ -11,7 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-from gan_helpers import objectives, train as T, wgan
+from gan_helpers import objectives, wgan
+from gan_helpers import train as T
 from gan_helpers.models import MLPDiscriminator, MLPGenerator
 
 HERE = Path(__file__).resolve().parent
@@ -54,7 +55,9 @@ def test_bce_objectives_match_the_value_function_by_hand(outputs):
 
 def test_hinge_objective_matches_its_formula_by_hand(outputs):
     real, fake = outputs
-    by_hand = sum(max(0.0, 1 - r) for r in real.tolist()) / len(real) + sum(max(0.0, 1 + f) for f in fake.tolist()) / len(fake)
+    by_hand = sum(max(0.0, 1 - r) for r in real.tolist()) / len(real) + sum(
+        max(0.0, 1 + f) for f in fake.tolist()
+    ) / len(fake)
     assert objectives.get("hinge").d_loss(real, fake).item() == pytest.approx(by_hand, rel=1e-12)
     assert objectives.get("hinge").g_loss(fake).item() == pytest.approx(-sum(fake.tolist()) / len(fake), rel=1e-12)
     # past the margin a sample contributes nothing
@@ -125,7 +128,9 @@ def test_r1_penalty_of_a_quadratic_and_its_gamma_over_two():
     terms = objectives.get("hinge", r1_gamma=4.0).penalties(critic, x, x)
     assert set(terms) == {"r1"} and terms["r1"].item() == pytest.approx(4.0 / 2 * by_hand, rel=1e-12)
     assert objectives.get("hinge").penalties(critic, x, x) == {}
-    gp_terms = objectives.get("wgan-gp", gp_weight=3.0).penalties(lambda v: v @ torch.tensor([0.6, 0.8, 0.0], dtype=torch.float64), x, x)
+    gp_terms = objectives.get("wgan-gp", gp_weight=3.0).penalties(
+        lambda v: v @ torch.tensor([0.6, 0.8, 0.0], dtype=torch.float64), x, x
+    )
     assert set(gp_terms) == {"gp"} and gp_terms["gp"].item() == pytest.approx(0.0, abs=1e-12)  # |w| = 1
 
 
@@ -188,7 +193,9 @@ def test_each_objective_logs_its_columns(objective, columns):
 
 def test_wgan_keeps_every_critic_weight_inside_the_clip():
     G, D = tiny()
-    config = T.TrainConfig(num_steps=5, batch_size=8, objective=objectives.get("wgan", clip=0.02), optimizer="rmsprop", lr_d=0.1)
+    config = T.TrainConfig(
+        num_steps=5, batch_size=8, objective=objectives.get("wgan", clip=0.02), optimizer="rmsprop", lr_d=0.1
+    )
     T.train(G, D, DATA, config, progress=False)
     biggest = max(p.abs().max().item() for p in D.parameters())
     assert biggest == pytest.approx(0.02)  # lr 0.1 pushes weights to the clip; none beyond
@@ -202,7 +209,9 @@ def test_d_step_loss_is_the_objective_loss_plus_its_penalty_on_the_same_outputs(
     with torch.no_grad():
         real_out, fake_out = D(x_real), D(G(z))
     gp = wgan.gradient_penalty(D, x_real, G(z).detach(), generator=torch.Generator().manual_seed(11)).item()
-    logs = T.d_step(G, D, torch.optim.SGD(D.parameters(), lr=0.0), x_real, z, obj, generator=torch.Generator().manual_seed(11))
+    logs = T.d_step(
+        G, D, torch.optim.SGD(D.parameters(), lr=0.0), x_real, z, obj, generator=torch.Generator().manual_seed(11)
+    )
     assert logs["gp"] == pytest.approx(10.0 * gp, rel=1e-6)
     assert logs["loss_d"] == pytest.approx((fake_out.mean() - real_out.mean()).item() + 10.0 * gp, rel=1e-6)
     # label smoothing reaches the loss: the BCE loss with real_label 0.9 on the same outputs
@@ -250,7 +259,9 @@ def test_resume_with_wgan_gp_gives_the_same_weights(tmp_path):
     G2, D2 = tiny()
     T.train(G2, D2, DATA, T.TrainConfig(num_steps=3, **config), checkpoint=tmp_path / "c.pt", progress=False)
     G3, D3 = tiny()
-    T.train(G3, D3, DATA, T.TrainConfig(num_steps=6, **config), checkpoint=tmp_path / "c.pt", resume=True, progress=False)
+    T.train(
+        G3, D3, DATA, T.TrainConfig(num_steps=6, **config), checkpoint=tmp_path / "c.pt", resume=True, progress=False
+    )
     for a, b in ((G1, G3), (D1, D3)):
         assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
     saved = torch.load(tmp_path / "c.pt", weights_only=True)["config"]
@@ -344,7 +355,9 @@ def test_labels_and_conditioning_must_agree():
 
 
 def test_unknown_objective_or_option_lists_the_choices():
-    with pytest.raises(ValueError, match=r"objective must be one of \('minimax', 'non_saturating', 'hinge', 'wgan', 'wgan-gp'\)"):
+    with pytest.raises(
+        ValueError, match=r"objective must be one of \('minimax', 'non_saturating', 'hinge', 'wgan', 'wgan-gp'\)"
+    ):
         objectives.get("lsgan")
     with pytest.raises(ValueError, match="option of objective 'wgan' must be one of .*clip"):
         objectives.get("wgan", gp_weight=1.0)
@@ -353,7 +366,14 @@ def test_unknown_objective_or_option_lists_the_choices():
     with pytest.raises(ValueError, match="r1_gamma must be >= 0"):
         objectives.get("minimax", r1_gamma=-1.0)
     with pytest.raises(ValueError, match="label smoothing"):
-        T.d_step(*tiny(), torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1), DATA[:4], torch.randn(4, 4), "hinge", real_label=0.9)
+        T.d_step(
+            *tiny(),
+            torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1),
+            DATA[:4],
+            torch.randn(4, 4),
+            "hinge",
+            real_label=0.9,
+        )
 
 
 def test_a_column_an_objective_names_but_never_logs_fails_at_the_first_step():
@@ -365,6 +385,12 @@ def test_a_column_an_objective_names_but_never_logs_fails_at_the_first_step():
     G, D = tiny()
     steps = []
     with pytest.raises(ValueError, match=r"'forgetful' names history columns \['margin'\]"):
-        T.train(G, D, DATA, T.TrainConfig(num_steps=5, objective=Forgetful()),
-                callbacks=[lambda step, *_: steps.append(step)], progress=False)
+        T.train(
+            G,
+            D,
+            DATA,
+            T.TrainConfig(num_steps=5, objective=Forgetful()),
+            callbacks=[lambda step, *_: steps.append(step)],
+            progress=False,
+        )
     assert steps == []  # stopped at step 1, before any callback

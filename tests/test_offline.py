@@ -12,9 +12,9 @@ import re
 import shutil
 
 import pytest
-from pagecheck import RAW_TEX, audit, browser  # noqa: F401  (browser is a fixture)
-
 from conftest import NOTEBOOKS, ROOT
+from pagecheck import RAW_TEX, audit, browser  # noqa: F401  (browser is a fixture)
+from PIL import Image
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +82,9 @@ def test_mathjax_comes_from_the_build(built_book):
     assert (html / "_static/mathjax/output/chtml/fonts/woff-v2").is_dir()  # the fonts it typesets with
     for page in html.rglob("*.html"):
         text = page.read_text(encoding="utf-8", errors="replace")
-        external = re.findall(r'<(?:script[^>]*\bsrc|link[^>]*rel="stylesheet"[^>]*\bhref)="((?:https?:)?//[^"]+)"', text)
+        external = re.findall(
+            r'<(?:script[^>]*\bsrc|link[^>]*rel="stylesheet"[^>]*\bhref)="((?:https?:)?//[^"]+)"', text
+        )
         assert not external, (page.relative_to(html), external)
 
 
@@ -99,6 +101,14 @@ PLANTED = {
     "raw TeX": ('<p class="mathjax_ignore">planted \\(x^2\\) formula</p>', r"raw TeX '\('"),
     "dollar pair": ("<p>planted $y$ dollars</p>", "raw TeX '$y$'"),
     "missing image": ('<img src="planted_missing.png" alt="x">', "image not loaded (0x0): planted_missing.png"),
+    "image without alt text": (
+        '<img src="../_static/planted_alt.png">',
+        "image without alt text: ../_static/planted_alt.png",
+    ),
+    "figure too wide": (
+        '<div class="cell_output"><img alt="wide" src="../_static/planted_wide.png"></div>',
+        "figure shrunk to",
+    ),
     "broken link": ('<a href="planted_nowhere.html">x</a>', "broken internal link: planted_nowhere.html"),
     "broken anchor": (
         '<a href="02_failures_and_fixes.html#planted-anchor">x</a>',
@@ -134,6 +144,9 @@ def test_audit_catches_planted_fault(planted_copy, browser, fault):
     lesson = planted_copy / "notebooks/01_single_point_gan.html"
     text = lesson.read_text()
     assert "<main" in text
+    # a PNG of 2,000 x 10 px: wider than any text column
+    Image.new("RGB", (2000, 10), "gray").save(planted_copy / "_static/planted_wide.png")
+    Image.new("RGB", (20, 10), "gray").save(planted_copy / "_static/planted_alt.png")
     page = planted_copy / "notebooks/planted.html"
     page.write_text(re.sub(r"(<main[^>]*>)", lambda m: m.group(1) + snippet, text, count=1))
     result = audit(browser, page, "notebooks/planted.html")
@@ -148,7 +161,9 @@ def test_audit_catches_a_page_whose_mathjax_does_not_load(planted_copy, browser)
     text = (planted_copy / "notebooks/03_gan_objective.html").read_text()
     assert text.count('src="../_static/mathjax/tex-chtml.js"') == 1
     page = planted_copy / "notebooks/no_mathjax.html"
-    page.write_text(text.replace('src="../_static/mathjax/tex-chtml.js"', 'src="https://cdn.example.org/mathjax/tex-chtml.js"'))
+    page.write_text(
+        text.replace('src="../_static/mathjax/tex-chtml.js"', 'src="https://cdn.example.org/mathjax/tex-chtml.js"')
+    )
     problems = audit(browser, page, "notebooks/no_mathjax.html").problems
     for expected in [
         "failed request (script, net::ERR_FAILED): https://cdn.example.org/mathjax/tex-chtml.js",

@@ -25,7 +25,11 @@ def test_packs_hold_consecutive_samples_side_by_side():
     assert out.tolist() == [15.0, 51.0]
     images = torch.randn(4, 1, 5, 5)
     Packed(D, 2)(images)
-    assert D.seen.shape == (2, 2, 5, 5) and torch.equal(D.seen[1, 0], images[2, 0]) and torch.equal(D.seen[1, 1], images[3, 0])
+    assert (
+        D.seen.shape == (2, 2, 5, 5)
+        and torch.equal(D.seen[1, 0], images[2, 0])
+        and torch.equal(D.seen[1, 1], images[3, 0])
+    )
     assert torch.equal(Packed(D, 1)(x), x.sum(1))
 
 

@@ -7,8 +7,25 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "gan_helpers"
-SPLIT = ["point", "point_config", "point_engine", "point_sweep", "point_analysis", "presets", "dirac",
-         "classifier", "metrics", "layers", "mlp", "models", "mnist", "toys", "data", "utils", "viz"]
+SPLIT = [
+    "point",
+    "point_config",
+    "point_engine",
+    "point_sweep",
+    "point_analysis",
+    "presets",
+    "dirac",
+    "classifier",
+    "metrics",
+    "layers",
+    "mlp",
+    "models",
+    "mnist",
+    "toys",
+    "data",
+    "utils",
+    "viz",
+]
 
 
 def _imports(name):
@@ -29,8 +46,23 @@ def test_module_is_short_documented_and_lists_its_names(name):
     assert all(hasattr(module, n) for n in module.__all__)
 
 
-@pytest.mark.parametrize("name", ["classifier", "metrics", "layers", "mlp", "models", "point", "point_config",
-                                  "point_engine", "point_sweep", "point_analysis", "presets", "dirac"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "classifier",
+        "metrics",
+        "layers",
+        "mlp",
+        "models",
+        "point",
+        "point_config",
+        "point_engine",
+        "point_sweep",
+        "point_analysis",
+        "presets",
+        "dirac",
+    ],
+)
 def test_networks_and_metrics_import_no_losses_and_no_training_loop(name):
     assert not _imports(name) & {"losses", "train", "objectives"}
 
@@ -38,7 +70,7 @@ def test_networks_and_metrics_import_no_losses_and_no_training_loop(name):
 def test_imports_run_one_way():
     order = ["utils", "point_config", "point_engine", "point_sweep", "point_analysis", "point"]
     for i, name in enumerate(order):
-        assert not _imports(name) & set(order[i + 1:]), name
+        assert not _imports(name) & set(order[i + 1 :]), name
     assert _imports("layers") <= {"utils"} and _imports("mlp") <= {"utils", "layers"}
     assert _imports("classifier") <= {"utils", "layers"} and "metrics" not in _imports("classifier")
     assert _imports("mnist") <= {"utils"} and _imports("toys") <= {"utils"} and _imports("dirac") <= {"utils"}
@@ -48,10 +80,34 @@ def test_lessons_names_stay_where_they_are_imported_from():
     from gan_helpers import data, metrics, models, point
 
     for module, names in [
-        (point, ["sweep", "simulate", "train_single", "preset", "PRESETS", "failure_modes", "FAILURE_TYPES", "dirac_field",
-                 "dirac_trajectory", "bell_params", "judge", "d_slope", "discriminator_prob", "make_models",
-                 "sample_inputs", "is_success", "SUCCESS_TOL", "PointConfig", "SweepResult"]),
-        (metrics, ["load_classifier", "predict", "classes_covered", "classifier_score", "frechet_distance", "kl_to_uniform"]),
+        (
+            point,
+            [
+                "sweep",
+                "simulate",
+                "train_single",
+                "preset",
+                "PRESETS",
+                "failure_modes",
+                "FAILURE_TYPES",
+                "dirac_field",
+                "dirac_trajectory",
+                "bell_params",
+                "judge",
+                "d_slope",
+                "discriminator_prob",
+                "make_models",
+                "sample_inputs",
+                "is_success",
+                "SUCCESS_TOL",
+                "PointConfig",
+                "SweepResult",
+            ],
+        ),
+        (
+            metrics,
+            ["load_classifier", "predict", "classes_covered", "classifier_score", "frechet_distance", "kl_to_uniform"],
+        ),
         (models, ["MLPGenerator", "MLPDiscriminator", "Maxout", "VirtualBatchNorm", "init_normal_"]),
         (data, ["load_mnist", "make_sampler", "ring_centres", "ring_2d", "gaussian_1d", "grid_2d", "grid_centres"]),
     ]:
@@ -60,7 +116,17 @@ def test_lessons_names_stay_where_they_are_imported_from():
 
 ALL = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
 NETWORKS_AND_METRICS = {"models", "mlp", "layers", "dcgan", "pacgan", "classifier", "metrics", "toy_metrics"}
-TRAINING = {"losses", "wgan", "objectives", "steps", "train_config", "train", "ensemble", "toy_train", "toy"}  # toy_settings: networks and defaults only
+TRAINING = {
+    "losses",
+    "wgan",
+    "objectives",
+    "steps",
+    "train_config",
+    "train",
+    "ensemble",
+    "toy_train",
+    "toy",
+}  # toy_settings: networks and defaults only
 
 
 def _ours(name):

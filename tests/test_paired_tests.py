@@ -15,9 +15,9 @@ def test_binomial_split_p_matches_scipy(n_a, n_b):
 
 
 def test_binomial_split_p_hand_values():
-    assert stats.binomial_split_p(5, 0) == 2 / 32           # 2 * (1/2)^5
+    assert stats.binomial_split_p(5, 0) == 2 / 32  # 2 * (1/2)^5
     assert stats.binomial_split_p(6, 0) == 2 / 64
-    assert stats.binomial_split_p(4, 1) == 2 * 6 / 32        # 2 * (C(5,0) + C(5,1)) / 2^5
+    assert stats.binomial_split_p(4, 1) == 2 * 6 / 32  # 2 * (C(5,0) + C(5,1)) / 2^5
     assert stats.binomial_split_p(2, 2) == 1.0
 
 

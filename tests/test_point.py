@@ -105,9 +105,12 @@ def test_discriminator_prob_matches_the_module():
     gen = torch.Generator().manual_seed(5)
     _, D = point.make_models(gen)
     params = {
-        "w": np.zeros(1), "b": np.zeros(1),
-        "d_w1": D.hidden.weight.detach().numpy().reshape(1, 2), "d_b1": D.hidden.bias.detach().numpy()[None],
-        "d_w2": D.out.weight.detach().numpy().reshape(1, 2), "d_b2": D.out.bias.detach().numpy(),
+        "w": np.zeros(1),
+        "b": np.zeros(1),
+        "d_w1": D.hidden.weight.detach().numpy().reshape(1, 2),
+        "d_b1": D.hidden.bias.detach().numpy()[None],
+        "d_w2": D.out.weight.detach().numpy().reshape(1, 2),
+        "d_b2": D.out.bias.detach().numpy(),
     }
     grid = np.linspace(-2, 3, 7)
     with torch.no_grad():
@@ -180,8 +183,10 @@ def test_train_single_first_two_steps_by_hand():
     for step in (1, 2):
         x = (torch.rand(B, generator=gen) * 2 - 1).double()
         d = d.detach().requires_grad_(True)
-        loss_d = -torch.log(torch.sigmoid(logit(d, torch.ones(B, dtype=torch.float64)))).mean() - torch.log(
-            torch.sigmoid(-logit(d, w * x + b))).mean()
+        loss_d = (
+            -torch.log(torch.sigmoid(logit(d, torch.ones(B, dtype=torch.float64)))).mean()
+            - torch.log(torch.sigmoid(-logit(d, w * x + b))).mean()
+        )
         (grad_d,) = torch.autograd.grad(loss_d, d)
         d = d.detach() - lr_d * grad_d
         x = (torch.rand(B, generator=gen) * 2 - 1).double()
@@ -206,7 +211,9 @@ def test_sgd_momentum_in_the_sweep_matches_torch_optim_in_the_single_loop():
 
 def test_sweep_d_real_is_the_final_ds_probability_at_the_target():
     result = point.simulate([0, 1], [1e-2], **SHORT, target=2.0)
-    np.testing.assert_allclose(result.frame.d_real, point.discriminator_prob(result.params, [2.0])[:, 0], rtol=0, atol=0)
+    np.testing.assert_allclose(
+        result.frame.d_real, point.discriminator_prob(result.params, [2.0])[:, 0], rtol=0, atol=0
+    )
     assert result.frame.d_real.between(0, 1).all() and result.frame.d_real.std() > 0
 
 
@@ -222,8 +229,9 @@ def test_point_make_optimizer_passes_betas_momentum_and_weight_decay():
 
 def test_train_single_columns_callback_and_the_arguments_its_errors_name():
     seen = []
-    history = point.train_single(3, 1e-2, 1e-2, num_steps=3,
-                                 callback=lambda step, G, D: seen.append((step, type(G).__name__, type(D).__name__)))
+    history = point.train_single(
+        3, 1e-2, 1e-2, num_steps=3, callback=lambda step, G, D: seen.append((step, type(G).__name__, type(D).__name__))
+    )
     assert list(history.columns) == ["step", "w", "b", "loss_d", "loss_g"]
     assert seen == [(s, "Generator", "Discriminator") for s in (1, 2, 3)]
     with pytest.raises(ValueError, match="seed must be an integer >= 0"):

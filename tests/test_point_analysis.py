@@ -36,11 +36,14 @@ def _result():
     hist[4, :, :] = [0.5, 3.0]  # still, D flat: stuck
     hist[5, :, 1] = 0.5  # still, D has a slope at G's outputs: stopped elsewhere
     hist[6, :, 1] = np.where(t < 30, 1.0 + np.sin(t), 3.0)  # moved early, still in the last quarter, D flat: stuck
-    frame = pd.DataFrame({
-        "w": hist[:, -1, 0], "b": hist[:, -1, 1],
-        "success": [True, False, False, False, False, False, False],
-        "diverged_step": [0, 17, 0, 0, 0, 0, 0],
-    })
+    frame = pd.DataFrame(
+        {
+            "w": hist[:, -1, 0],
+            "b": hist[:, -1, 1],
+            "success": [True, False, False, False, False, False, False],
+            "diverged_step": [0, 17, 0, 0, 0, 0, 0],
+        }
+    )
     ds = [FLAT, FLAT, FLAT, FLAT, FLAT, _bell_at_one(), FLAT]
     params = {k: np.array([d[k] for d in ds], dtype=float) for k in FLAT}
     params["w"], params["b"] = frame.w.to_numpy(), frame.b.to_numpy()
@@ -49,8 +52,15 @@ def _result():
 
 def test_failure_modes_names_each_made_up_run():
     modes = A.failure_modes(_result())
-    assert modes.tolist() == ["success", "diverged", "oscillating", "wandering", "stuck (flat D)",
-                              "stopped elsewhere", "stuck (flat D)"]
+    assert modes.tolist() == [
+        "success",
+        "diverged",
+        "oscillating",
+        "wandering",
+        "stuck (flat D)",
+        "stopped elsewhere",
+        "stuck (flat D)",
+    ]
     assert set(modes) <= set(A.FAILURE_TYPES) and modes.name == "outcome"
 
 
@@ -81,9 +91,11 @@ def test_bell_params_logit_by_hand():
     p = A.bell_params(c, d, k, h, c0)
     values = np.array([c, c + d, c - 3.0])
     logit = np.log(discriminator_prob(p, values) / (1 - discriminator_prob(p, values)))[0]
-    expected = [h * (_sigmoid(k * d) - _sigmoid(-k * d)) + c0,  # at the centre
-                h * (_sigmoid(2 * k * d) - 0.5) + c0,  # at the falling edge
-                h * (_sigmoid(k * (-3 + d)) - _sigmoid(k * (-3 - d))) + c0]
+    expected = [
+        h * (_sigmoid(k * d) - _sigmoid(-k * d)) + c0,  # at the centre
+        h * (_sigmoid(2 * k * d) - 0.5) + c0,  # at the falling edge
+        h * (_sigmoid(k * (-3 + d)) - _sigmoid(k * (-3 - d))) + c0,
+    ]
     np.testing.assert_allclose(logit, expected, atol=2e-4)
     assert p["w"].tolist() == [0.0] and p["b"].tolist() == [0.0]
 

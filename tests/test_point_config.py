@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from gan_helpers import point, point_config as C
+from gan_helpers import point
+from gan_helpers import point_config as C
 
 
 def _gen(seed):
@@ -28,8 +29,16 @@ def test_uniforms_per_step_by_hand():
 
 @pytest.mark.parametrize(
     "w, b, target, expected",
-    [(0.0, 1.0, 1.0, True), (0.099, 1.099, 1.0, True), (-0.099, 0.901, 1.0, True), (0.1, 1.0, 1.0, False),
-     (0.0, 1.1, 1.0, False), (0.0, 0.89, 1.0, False), (0.05, 2.95, 3.0, True), (0.05, 1.0, 3.0, False)],
+    [
+        (0.0, 1.0, 1.0, True),
+        (0.099, 1.099, 1.0, True),
+        (-0.099, 0.901, 1.0, True),
+        (0.1, 1.0, 1.0, False),
+        (0.0, 1.1, 1.0, False),
+        (0.0, 0.89, 1.0, False),
+        (0.05, 2.95, 3.0, True),
+        (0.05, 1.0, 3.0, False),
+    ],
 )
 def test_is_success_by_hand(w, b, target, expected):
     assert bool(C.is_success(w, b, target)) is expected
@@ -60,25 +69,39 @@ def test_sample_normal_uses_two_uniforms_per_pair_in_order():
     u = torch.rand(6, generator=_gen(4)).double()
     radius = torch.sqrt(-2 * torch.log(1 - u[0::2]))
     angle = 2 * math.pi * u[1::2]
-    np.testing.assert_allclose(z.numpy(), torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], 1).numpy(),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        z.numpy(), torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], 1).numpy(), atol=1e-5
+    )
 
 
 def test_initial_values_are_nine_uniforms_in_the_documented_order():
     values = C.initial_values(_gen(2), 0.5)
     u = (torch.rand(9, generator=_gen(2)) * 2 - 1) * 0.5
     assert [values[k].tolist() for k in ("w", "b", "d_w1", "d_b1", "d_w2", "d_b2")] == [
-        u[0:1].tolist(), u[1:2].tolist(), u[2:4].tolist(), u[4:6].tolist(), u[6:8].tolist(), u[8:9].tolist()]
+        u[0:1].tolist(),
+        u[1:2].tolist(),
+        u[2:4].tolist(),
+        u[4:6].tolist(),
+        u[6:8].tolist(),
+        u[8:9].tolist(),
+    ]
     assert all(v.abs().max() <= 0.5 for v in values.values())
     G, D = point.make_models(_gen(2), 0.5)
     assert G.linear.weight.item() == values["w"].item() and D.out.bias.item() == values["d_b2"].item()
-    assert D.hidden.weight[:, 0].tolist() == values["d_w1"].tolist() and D.out.weight[0].tolist() == values["d_w2"].tolist()
+    assert (
+        D.hidden.weight[:, 0].tolist() == values["d_w1"].tolist()
+        and D.out.weight[0].tolist() == values["d_w2"].tolist()
+    )
 
 
 @pytest.mark.parametrize(
     "options, message",
-    [({"momentum": 0.5}, "momentum.*sgd"), ({"optimizer": "sgd", "momentum": 1.0}, "momentum must be in"),
-     ({"optimizer": "sgd", "momentum": -0.1}, "momentum must be in"), ({"momentum": math.nan}, "momentum")],
+    [
+        ({"momentum": 0.5}, "momentum.*sgd"),
+        ({"optimizer": "sgd", "momentum": 1.0}, "momentum must be in"),
+        ({"optimizer": "sgd", "momentum": -0.1}, "momentum must be in"),
+        ({"momentum": math.nan}, "momentum"),
+    ],
 )
 def test_momentum_is_checked(options, message):
     with pytest.raises(ValueError, match=message):

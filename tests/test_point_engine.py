@@ -31,8 +31,12 @@ def test_d_forward_and_discriminator_prob_follow_the_column_order():
     h, logits = E.d_forward(theta_d, v)
     torch.testing.assert_close(logits, _logit(theta_d, v), rtol=0, atol=1e-12)
     torch.testing.assert_close(h[..., 1], torch.sigmoid(theta_d[:, 1:2] * v + theta_d[:, 3:4]), rtol=0, atol=1e-12)
-    params = {"d_w1": theta_d[:, 0:2].numpy(), "d_b1": theta_d[:, 2:4].numpy(),
-              "d_w2": theta_d[:, 4:6].numpy(), "d_b2": theta_d[:, 6].numpy()}
+    params = {
+        "d_w1": theta_d[:, 0:2].numpy(),
+        "d_b1": theta_d[:, 2:4].numpy(),
+        "d_w2": theta_d[:, 4:6].numpy(),
+        "d_b2": theta_d[:, 6].numpy(),
+    }
     prob = E.discriminator_prob(params, np.linspace(-2, 3, 11))
     np.testing.assert_allclose(prob, torch.sigmoid(_logit(theta_d, v)).numpy(), rtol=0, atol=1e-6)
     # one row of values per run
@@ -82,8 +86,14 @@ def test_g_grad_matches_float64_autograd():
 
 @pytest.mark.parametrize(
     "options, weight_decay",
-    [({}, 0.0), ({}, 0.05), ({"betas": (0.5, 0.99)}, 0.0), ({"optimizer": "sgd"}, 0.1),
-     ({"optimizer": "sgd", "momentum": 0.9}, 0.0), ({"optimizer": "sgd", "momentum": 0.5}, 0.02)],
+    [
+        ({}, 0.0),
+        ({}, 0.05),
+        ({"betas": (0.5, 0.99)}, 0.0),
+        ({"optimizer": "sgd"}, 0.1),
+        ({"optimizer": "sgd", "momentum": 0.9}, 0.0),
+        ({"optimizer": "sgd", "momentum": 0.5}, 0.02),
+    ],
     ids=["adam", "adam-wd", "adam-betas", "sgd-wd", "sgd-momentum", "sgd-momentum-wd"],
 )
 def test_batched_optimizer_takes_the_steps_of_torch_optim(options, weight_decay):
@@ -92,13 +102,17 @@ def test_batched_optimizer_takes_the_steps_of_torch_optim(options, weight_decay)
     lrs = [1e-2, 3e-2, 1e-1]
     start = torch.randn(R, P, generator=_gen(6), dtype=torch.float64)
     grads = torch.randn(steps, R, P, generator=_gen(7), dtype=torch.float64)
-    batched = E.BatchedOptimizer(start.clone(), torch.tensor([[lr] for lr in lrs], dtype=torch.float64), config, weight_decay)
+    batched = E.BatchedOptimizer(
+        start.clone(), torch.tensor([[lr] for lr in lrs], dtype=torch.float64), config, weight_decay
+    )
     active = torch.ones(R, dtype=torch.bool)
     rows = [start[r].clone().requires_grad_(True) for r in range(R)]
     if config.optimizer == "adam":
         opts = [torch.optim.Adam([p], lr=lr, betas=config.betas, weight_decay=weight_decay) for p, lr in zip(rows, lrs)]
     else:
-        opts = [torch.optim.SGD([p], lr=lr, momentum=config.momentum, weight_decay=weight_decay) for p, lr in zip(rows, lrs)]
+        opts = [
+            torch.optim.SGD([p], lr=lr, momentum=config.momentum, weight_decay=weight_decay) for p, lr in zip(rows, lrs)
+        ]
     for t in range(steps):
         batched.step(grads[t], active)
         for r in range(R):

@@ -81,8 +81,10 @@ def test_judge_matches_the_losses_of_the_training_loop():
         G.linear.weight.fill_(0.3)
         G.linear.bias.fill_(0.8)
     params = {
-        "d_w1": D.hidden.weight.detach().numpy().reshape(1, 2), "d_b1": D.hidden.bias.detach().numpy()[None],
-        "d_w2": D.out.weight.detach().numpy().reshape(1, 2), "d_b2": D.out.bias.detach().numpy(),
+        "d_w1": D.hidden.weight.detach().numpy().reshape(1, 2),
+        "d_b1": D.hidden.bias.detach().numpy()[None],
+        "d_w2": D.out.weight.detach().numpy().reshape(1, 2),
+        "d_b2": D.out.bias.detach().numpy(),
     }
     row = point.judge(params, 0.3, 0.8, batch_size=64, seed=5).iloc[0]
     x = point.sample_inputs(64, torch.Generator().manual_seed(5))

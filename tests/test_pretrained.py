@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 import torch
-
 from conftest import ROOT
+
 from gan_helpers import metrics, pretrained
 
 GENERATORS = pretrained.names("generator")

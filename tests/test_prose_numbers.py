@@ -77,7 +77,7 @@ _SOURCE_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+\.\d+|\.\d+|\d+)(
 
 @dataclass(frozen=True)
 class Found:
-    value: float        # the number's value; a percentage as written (46% -> 46.0)
+    value: float  # the number's value; a percentage as written (46% -> 46.0)
     percent: bool
 
 
@@ -166,19 +166,19 @@ def notebook_sources(nb: dict) -> list[Found]:
 
 @dataclass(frozen=True)
 class Claimed:
-    text: str           # as written
-    value: float        # a percentage as written (46% -> 46.0)
+    text: str  # as written
+    value: float  # a percentage as written (46% -> 46.0)
     decimals: int
     percent: bool
-    exact: bool         # integers and powers of ten match exact values only
+    exact: bool  # integers and powers of ten match exact values only
 
 
 _MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
 _DROP = re.compile(
-    r"`[^`]*`"                                   # inline code
-    r"|\{[a-z:]+\}`[^`]*`"                       # roles: {cite}`...`
-    r"|\]\([^)]*\)"                              # link targets
-    r"|<!--.*?-->",                              # comments
+    r"`[^`]*`"  # inline code
+    r"|\{[a-z:]+\}`[^`]*`"  # roles: {cite}`...`
+    r"|\]\([^)]*\)"  # link targets
+    r"|<!--.*?-->",  # comments
     re.S,
 )
 _STRUCTURAL = re.compile(
@@ -220,8 +220,8 @@ def prose_claims(markdown: str) -> tuple[list[Claimed], int]:
     lines, body = markdown.splitlines(), []
     for line in lines:
         if line.lstrip().startswith("#"):
-            continue                                      # headings
-        body.append(re.sub(r"^\s*\d+\.\s", " ", line))   # list-item numbers
+            continue  # headings
+        body.append(re.sub(r"^\s*\d+\.\s", " ", line))  # list-item numbers
     text = _strip("\n".join(body))
     skipped = len(_STRUCTURAL.findall(text)) + len(_YEAR.findall(text))
     text = _YEAR.sub(" ", _STRUCTURAL.sub(" ", text))
@@ -252,10 +252,10 @@ def matches(claim: Claimed, found: Found) -> bool:
     if claim.exact:
         return not found.percent and math.isclose(found.value, claim.value, rel_tol=1e-9, abs_tol=1e-12)
     if claim.percent:
-        if found.percent or found.value > 1:                   # 46% against 46.0% or 46.0
+        if found.percent or found.value > 1:  # 46% against 46.0% or 46.0
             return round(found.value, claim.decimals) == round(claim.value, claim.decimals)
         return round(100 * found.value, claim.decimals) == round(claim.value, claim.decimals)
-    if found.percent:                                          # 0.46 against 46%
+    if found.percent:  # 0.46 against 46%
         return round(found.value / 100, claim.decimals) == round(claim.value, claim.decimals)
     return round(found.value, claim.decimals) == round(claim.value, claim.decimals)
 
@@ -284,37 +284,50 @@ def inventory(nb: dict) -> dict[str, int]:
 
 
 def _nb(markdown: str, output: str = "", code: str = "", literature=()):
-    cells = [{"cell_type": "markdown", "source": markdown, "metadata": {}},
-             {"cell_type": "code", "source": code, "metadata": {}, "execution_count": 1,
-              "outputs": [{"output_type": "stream", "name": "stdout", "text": output}]}]
+    cells = [
+        {"cell_type": "markdown", "source": markdown, "metadata": {}},
+        {
+            "cell_type": "code",
+            "source": code,
+            "metadata": {},
+            "execution_count": 1,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": output}],
+        },
+    ]
     return {"cells": cells, "metadata": {"prose_numbers": {"literature": list(literature)}}}
 
 
-@pytest.mark.parametrize("prose, output", [
-    ("46% of the runs", "rate 0.46"),
-    ("46% of the runs", "rate 0.4600"),
-    ("95% of the runs", "rate 0.947"),
-    ("46.0% of the runs", "46.0%"),
-    ("a rate of 0.46", "46%"),
-    ("1,000 runs", "1000 runs"),
-    ("150 runs", "150.0"),
-    ("a decay of $3\\cdot 10^{-3}$", "wd 3e-3"),
-    ("$10^{-4}$ against it", "lr 0.0001"),
-    ("a loss of 1.386", "loss_d = 1.3863"),
-    ("w = -0.4 at the start", "w = -0.396"),
-])
+@pytest.mark.parametrize(
+    "prose, output",
+    [
+        ("46% of the runs", "rate 0.46"),
+        ("46% of the runs", "rate 0.4600"),
+        ("95% of the runs", "rate 0.947"),
+        ("46.0% of the runs", "46.0%"),
+        ("a rate of 0.46", "46%"),
+        ("1,000 runs", "1000 runs"),
+        ("150 runs", "150.0"),
+        ("a decay of $3\\cdot 10^{-3}$", "wd 3e-3"),
+        ("$10^{-4}$ against it", "lr 0.0001"),
+        ("a loss of 1.386", "loss_d = 1.3863"),
+        ("w = -0.4 at the start", "w = -0.396"),
+    ],
+)
 def test_a_number_matches_its_source(prose, output):
     assert unsourced(_nb(prose, output)) == []
 
 
-@pytest.mark.parametrize("prose, output", [
-    ("46% of the runs", "rate 0.45"),
-    ("0.5 of the runs", "rate 0.56"),
-    ("3 runs", "2.9 runs"),
-    ("150 runs", "15 runs"),
-    ("a decay of $3\\cdot 10^{-3}$", "wd 3e-2"),
-    ("a loss of 1.37", "loss 1.386 0.5"),
-])
+@pytest.mark.parametrize(
+    "prose, output",
+    [
+        ("46% of the runs", "rate 0.45"),
+        ("0.5 of the runs", "rate 0.56"),
+        ("3 runs", "2.9 runs"),
+        ("150 runs", "15 runs"),
+        ("a decay of $3\\cdot 10^{-3}$", "wd 3e-2"),
+        ("a loss of 1.37", "loss 1.386 0.5"),
+    ],
+)
 def test_a_number_without_a_source_fails(prose, output):
     assert unsourced(_nb(prose, output)) != []
 
@@ -325,9 +338,11 @@ def test_the_failure_names_the_cell_and_the_number():
 
 
 def test_structural_numbers_are_not_checked():
-    prose = ("As lesson 2 (section 5) and lessons 4 to 7 show, Goodfellow et al. (2014) and "
-             "Algorithm 1; R1, L2, the 1-D toy, `lr = 0.03`, {cite}`x2014y`, $2\\log 2$, $W_1$.\n"
-             "1. a list item\n## 3. A heading 0.25\n")
+    prose = (
+        "As lesson 2 (section 5) and lessons 4 to 7 show, Goodfellow et al. (2014) and "
+        "Algorithm 1; R1, L2, the 1-D toy, `lr = 0.03`, {cite}`x2014y`, $2\\log 2$, $W_1$.\n"
+        "1. a list item\n## 3. A heading 0.25\n"
+    )
     claims, skipped = prose_claims(prose)
     assert claims == [] and skipped >= 4
 
@@ -339,13 +354,19 @@ def test_exercises_literature_parameters_and_code_settings_count_as_sources():
     assert unsourced(_nb("The paper used 0.005.", literature=["0.005"])) == []
     nb = _nb("A learning rate of 0.05 and 4,000 samples.", code="opt = SGD(lr=0.05)\nx = torch.randn(4000)")
     assert unsourced(nb) == []
-    nb = _nb("At least 0.9 of the runs.", code="assert rate >= 0.9, rate  # 0.9")   # thresholds are not results
+    nb = _nb("At least 0.9 of the runs.", code="assert rate >= 0.9, rate  # 0.9")  # thresholds are not results
     assert unsourced(nb) == [(0, "0.9")]
 
 
 def test_html_text_counts_but_scripts_do_not():
-    cell = {"outputs": [{"output_type": "display_data",
-                         "data": {"text/html": "<table><td>0.513</td></table><script>var x = 0.777;</script>"}}]}
+    cell = {
+        "outputs": [
+            {
+                "output_type": "display_data",
+                "data": {"text/html": "<table><td>0.513</td></table><script>var x = 0.777;</script>"},
+            }
+        ]
+    }
     assert "0.513" in output_text(cell) and "0.777" not in output_text(cell)
 
 
@@ -365,7 +386,9 @@ def test_every_prose_number_has_a_source(path):
     missing = unsourced(nb)
     assert not missing, "\n".join(
         f"{path.name}, cell {i}: the number {number!r} is in no output, parameter, code setting "
-        f"or metadata['prose_numbers']['literature'] of this notebook" for i, number in missing)
+        f"or metadata['prose_numbers']['literature'] of this notebook"
+        for i, number in missing
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -384,20 +407,26 @@ def page_as_notebook(text: str) -> dict:
     """A markdown page as a one-cell notebook whose literature list is the page's prose_numbers comment."""
     listed = _PAGE_LIST.search(text)
     literature = [n.strip() for n in listed.group(1).split(",")] if listed else []
-    return {"cells": [{"cell_type": "markdown", "source": text, "metadata": {}}],
-            "metadata": {"prose_numbers": {"literature": literature}}}
+    return {
+        "cells": [{"cell_type": "markdown", "source": text, "metadata": {}}],
+        "metadata": {"prose_numbers": {"literature": literature}},
+    }
 
 
 def test_page_comment_lists_literature_figures():
     nb = page_as_notebook("Noise 99 times in 100.\n<!-- prose_numbers literature: 99, 100 -->\n")
     assert nb["metadata"]["prose_numbers"]["literature"] == ["99", "100"] and unsourced(nb) == []
-    assert unsourced(page_as_notebook("Noise 98 times in 100.\n<!-- prose_numbers literature: 99, 100 -->")) == [(0, "98")]
+    assert unsourced(page_as_notebook("Noise 98 times in 100.\n<!-- prose_numbers literature: 99, 100 -->")) == [
+        (0, "98")
+    ]
 
 
 @pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
 def test_every_number_on_a_prose_lesson_is_a_listed_literature_figure(path):
     missing = unsourced(page_as_notebook(path.read_text()))
-    assert not missing, "\n".join(f"{path.name}: the number {n!r} is not in the page's prose_numbers comment" for _, n in missing)
+    assert not missing, "\n".join(
+        f"{path.name}: the number {n!r} is not in the page's prose_numbers comment" for _, n in missing
+    )
 
 
 if __name__ == "__main__":

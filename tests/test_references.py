@@ -16,11 +16,10 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from pybtex.database import parse_file
 from pybtex.errors import set_strict_mode
 from pybtex.exceptions import PybtexError
-
-from conftest import ROOT
 
 BIB = ROOT / "book" / "references.bib"
 MYST_CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
@@ -127,12 +126,15 @@ def free_text_references(path: Path, bib: Path = BIB) -> list[str]:
         if not doc:
             continue
         for match in YEAR.finditer(doc):
-            before = " ".join(doc[max(0, match.start() - 80):match.start()].split())
-            shown = " ".join(doc[max(0, match.start() - 50):match.end()].split())
-            named = [(before.rfind(surname), key) for surname, key in first_authors.get(match.group(), [])
-                     if surname in before[-45:]]
+            before = " ".join(doc[max(0, match.start() - 80) : match.start()].split())
+            shown = " ".join(doc[max(0, match.start() - 50) : match.end()].split())
+            named = [
+                (before.rfind(surname), key)
+                for surname, key in first_authors.get(match.group(), [])
+                if surname in before[-45:]
+            ]
             if named or "et al" in before[-12:]:
-                line = node.body[0].lineno + doc[:match.start()].count("\n")
+                line = node.body[0].lineno + doc[: match.start()].count("\n")
                 key = max(named)[1] if named else "a new references.bib entry"
                 found.append(f"{line}: ...{shown} -> {key}")
     return found
@@ -162,7 +164,7 @@ def test_free_text_references_are_found_with_their_key(tmp_path):
     )
     assert free_text_references(module) == [
         "2: ...Losses of Goodfellow et al. (2014 -> goodfellow2014generative",
-        "4: ...ote. Style ``\"2014\"``; maxout (Goodfellow et al. 2013 -> goodfellow2013maxout",
+        '4: ...ote. Style ``"2014"``; maxout (Goodfellow et al. 2013 -> goodfellow2013maxout',
         "4: ...t (Goodfellow et al. 2013); noise (Someone et al. 2019 -> a new references.bib entry",
         "6: ...Label smoothing (Salimans et al. 2016 -> salimans2016improved",
     ]
@@ -170,12 +172,17 @@ def test_free_text_references_are_found_with_their_key(tmp_path):
 
 # The checks above must fail when a key is wrong or the file is broken.
 
+
 def _course(tmp_path: Path, bib_text: str) -> tuple[Path, Path]:
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "book").mkdir()
     (tmp_path / "gan_helpers").mkdir()
-    nb = {"cells": [{"cell_type": "markdown", "source": ["As in {cite:t}`alpha2001first`.\n"]},
-                    {"cell_type": "code", "source": ["# {cite}`inside2000code` is not a citation\n"]}]}
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["As in {cite:t}`alpha2001first`.\n"]},
+            {"cell_type": "code", "source": ["# {cite}`inside2000code` is not a citation\n"]},
+        ]
+    }
     (tmp_path / "notebooks" / "01_x.ipynb").write_text(json.dumps(nb))
     (tmp_path / "book" / "page.md").write_text("See {cite}`alpha2001first, beta2002second`.\n")
     (tmp_path / "gan_helpers" / "m.py").write_text('r"""A loss :cite:p:`gamma2003third`."""\n')
@@ -196,18 +203,27 @@ def test_a_missing_key_is_named_with_its_file(tmp_path):
     assert missing_citations(root, bib) == []
     bib.write_text(ENTRY.format(key="gamma2003third", year=2003))
     assert missing_citations(root, bib) == [
-        "book/page.md: alpha2001first", "book/page.md: beta2002second", "gan_helpers/README.md: alpha2001first",
+        "book/page.md: alpha2001first",
+        "book/page.md: beta2002second",
+        "gan_helpers/README.md: alpha2001first",
         "notebooks/01_x.ipynb: alpha2001first",
     ]
 
 
-@pytest.mark.parametrize("broken, message", [
-    ("@misc{alpha2001first,\n  title = {T,\n  year = {2001}\n}\n", "premature end of file"),  # unbalanced brace
-    ("@misc{alpha2001first,\n  title = {T}\n  year = {2001}\n}\n", "'}' expected"),  # no comma between fields
-    (ENTRY.format(key="alpha2001first", year=2001).rstrip().rstrip("}") + "\n" + ENTRY.format(key="b2002c", year=2002),
-     "'}' expected"),  # an entry left open before the next one
-    (ENTRY.format(key="alpha2001first", year=2001) * 2, "repeated bibliography entry: alpha2001first"),
-])
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        ("@misc{alpha2001first,\n  title = {T,\n  year = {2001}\n}\n", "premature end of file"),  # unbalanced brace
+        ("@misc{alpha2001first,\n  title = {T}\n  year = {2001}\n}\n", "'}' expected"),  # no comma between fields
+        (
+            ENTRY.format(key="alpha2001first", year=2001).rstrip().rstrip("}")
+            + "\n"
+            + ENTRY.format(key="b2002c", year=2002),
+            "'}' expected",
+        ),  # an entry left open before the next one
+        (ENTRY.format(key="alpha2001first", year=2001) * 2, "repeated bibliography entry: alpha2001first"),
+    ],
+)
 def test_a_malformed_bibliography_fails(tmp_path, broken, message):
     root, bib = _course(tmp_path, broken)
     with pytest.raises(PybtexError, match=re.escape(message)):

@@ -15,7 +15,6 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 try:
@@ -110,7 +109,7 @@ def test_a_wrong_url_in_one_place_is_named(copy, name):
     path.write_text(text.replace("gan-course/gan-course", "gan-corse/gan-course", 1))
     problem = disagreement(copy)
     assert problem.startswith(f"{name} has {WRONG}"), problem
-    if name != "_config.yml":   # the tool compares with its one source
+    if name != "_config.yml":  # the tool compares with its one source
         proc = subprocess.run([sys.executable, TOOL, "--check", "--root", copy], capture_output=True, text=True)
         assert proc.returncode == 1 and proc.stdout.startswith(f"{name}: {WRONG}"), proc.stdout
 
@@ -119,8 +118,9 @@ def test_a_setup_cell_without_the_url_is_named(copy):
     path = copy / "notebooks" / "01_single_point_gan.ipynb"
     path.write_text(path.read_text().replace("git+https://github.com/gan-course/gan-course", "gan_helpers", 1))
     assert disagreement(copy).startswith("notebooks/01_single_point_gan.ipynb has (none)")
-    assert set_repo_url.disagreements(copy) == ["notebooks/01_single_point_gan.ipynb: no copy of the repository "
-                                                "URL https://github.com/gan-course/gan-course"]
+    assert set_repo_url.disagreements(copy) == [
+        "notebooks/01_single_point_gan.ipynb: no copy of the repository URL https://github.com/gan-course/gan-course"
+    ]
 
 
 NEW = "https://github.com/Some-Owner/my-gan-course"
@@ -129,7 +129,8 @@ NEW = "https://github.com/Some-Owner/my-gan-course"
 def _unset(text: str) -> str:
     """Undo NEW in a file's text: what the tool may change is the URL strings and nothing else."""
     return text.replace("Some-Owner/my-gan-course", "gan-course/gan-course").replace(
-        "some-owner.github.io/my-gan-course", "gan-course.github.io/gan-course")
+        "some-owner.github.io/my-gan-course", "gan-course.github.io/gan-course"
+    )
 
 
 def test_set_repo_url_changes_every_place_and_only_the_urls(copy):
@@ -138,20 +139,25 @@ def test_set_repo_url_changes_every_place_and_only_the_urls(copy):
     assert proc.returncode == 0, proc.stderr
     assert not disagreement(copy)
     assert set().union(*course_urls(copy).values()) == {NEW.lower()}
-    assert "https://some-owner.github.io/my-gan-course/" in (copy / "README.md").read_text()   # Pages: owner in lower case
+    assert (
+        "https://some-owner.github.io/my-gan-course/" in (copy / "README.md").read_text()
+    )  # Pages: owner in lower case
     for path, old in before.items():
         new = path.read_text()
         assert new != old.decode(), f"{path.name} was not changed"
         assert _unset(new) == old.decode(), f"{path.name}: more than the URL changed"
-    assert set_repo_url.set_url(NEW, copy) == []                                   # idempotent
+    assert set_repo_url.set_url(NEW, copy) == []  # idempotent
     set_repo_url.set_url("https://github.com/gan-course/gan-course", copy)
-    assert {p: p.read_bytes() for p in before} == before                           # and back, byte for byte
+    assert {p: p.read_bytes() for p in before} == before  # and back, byte for byte
 
 
 def test_set_repo_url_covers_a_new_lesson_and_leaves_other_projects_links(copy):
     lesson = copy / "notebooks" / "06_new_lesson.ipynb"
-    lesson.write_text((copy / "notebooks" / "01_single_point_gan.ipynb").read_text().replace(
-        "gan-course/gan-course", "someone/old-name", 1))
+    lesson.write_text(
+        (copy / "notebooks" / "01_single_point_gan.ipynb")
+        .read_text()
+        .replace("gan-course/gan-course", "someone/old-name", 1)
+    )
     readme = copy / "README.md"
     readme.write_text(readme.read_text() + "\nSee https://github.com/pytorch/examples for the reference DCGAN.\n")
     assert disagreement(copy).startswith("notebooks/06_new_lesson.ipynb has https://github.com/someone/old-name")
@@ -161,8 +167,18 @@ def test_set_repo_url_covers_a_new_lesson_and_leaves_other_projects_links(copy):
     assert "https://github.com/pytorch/examples for" in readme.read_text()
 
 
-@pytest.mark.parametrize("bad", ["http://github.com/a/b", "https://github.com/a", "https://github.com/a/b.git",
-                                 "https://github.com/a/b/", "https://gitlab.com/a/b", "github.com/a/b", ""])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "http://github.com/a/b",
+        "https://github.com/a",
+        "https://github.com/a/b.git",
+        "https://github.com/a/b/",
+        "https://gitlab.com/a/b",
+        "github.com/a/b",
+        "",
+    ],
+)
 def test_set_repo_url_refuses_what_is_not_a_github_repository(copy, bad):
     before = (copy / "_config.yml").read_text()
     with pytest.raises(ValueError, match=r"^url must be .*https://github.com/OWNER/REPO"):

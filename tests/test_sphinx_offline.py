@@ -11,11 +11,13 @@ sphinx_offline = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sphinx_offline)
 
 # what matplotlib's Animation.to_jshtml writes at the top of its output
-FONT_AWESOME = '<link rel="stylesheet"\nhref="https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/font-awesome.min.css">\n'
+FONT_AWESOME = (
+    '<link rel="stylesheet"\nhref="https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/font-awesome.min.css">\n'
+)
 
 
 def test_drops_the_cdn_font_awesome_link_and_nothing_else():
-    body = f"<div>{FONT_AWESOME}<script language=\"javascript\">x</script><i class=\"fa fa-play\"></i></div>"
+    body = f'<div>{FONT_AWESOME}<script language="javascript">x</script><i class="fa fa-play"></i></div>'
     assert sphinx_offline.drop_external_font_awesome(body) == (
         '<div><script language="javascript">x</script><i class="fa fa-play"></i></div>'
     )

@@ -10,7 +10,7 @@ from gan_helpers import stats
 @pytest.mark.parametrize(
     "k, n, expected",
     [
-        (0, 10, (0.0, 0.2775)),      # the classic all-fail case: not the degenerate (0, 0)
+        (0, 10, (0.0, 0.2775)),  # the classic all-fail case: not the degenerate (0, 0)
         (10, 10, (0.7225, 1.0)),
         (5, 10, (0.2366, 0.7634)),
         (81, 263, (0.2553, 0.3662)),  # reference values of the Wilson interval

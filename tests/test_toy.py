@@ -26,9 +26,9 @@ def test_normal_quantiles_are_a_perfect_sample():
     assert q.shape == (10_000,) and torch.all(q[1:] > q[:-1])
     assert q.mean().item() == pytest.approx(4.0, abs=1e-9)
     assert q.std().item() == pytest.approx(1.25, rel=2e-3)
-    x = data.gaussian_1d(10_000, torch.Generator().manual_seed(0))          # a real sample is close
+    x = data.gaussian_1d(10_000, torch.Generator().manual_seed(0))  # a real sample is close
     assert toy.wasserstein_1d(x, q) < 0.05
-    assert toy.wasserstein_1d(x, toy.normal_quantiles(10_000, 4.0, 2.5)) > 0.8   # a wider normal is not
+    assert toy.wasserstein_1d(x, toy.normal_quantiles(10_000, 4.0, 2.5)) > 0.8  # a wider normal is not
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ def test_mode_coverage_of_real_ring_data_is_full():
     x = data.ring_2d(4000, torch.Generator().manual_seed(0))
     cov = toy.mode_coverage(x, centres)
     assert cov["modes"] == 8 and cov["occupied"] == 8
-    assert cov["quality"] > 0.99                       # 0.1 is five standard deviations
+    assert cov["quality"] > 0.99  # 0.1 is five standard deviations
     assert cov["nearest"].sum().item() == pytest.approx(1.0)
     assert cov["nearest"].min().item() > 0.1
 
@@ -60,11 +60,11 @@ def test_mode_coverage_of_real_ring_data_is_full():
 def test_mode_coverage_of_a_collapsed_and_a_diffuse_sample():
     centres = data.ring_centres(8, 2.0)
     g = torch.Generator().manual_seed(0)
-    collapsed = centres[3] + 0.01 * torch.randn(1000, 2, generator=g)     # every sample on mode 3
+    collapsed = centres[3] + 0.01 * torch.randn(1000, 2, generator=g)  # every sample on mode 3
     cov = toy.mode_coverage(collapsed, centres)
     assert (cov["modes"], cov["occupied"], cov["quality"]) == (1, 1, 1.0)
     assert cov["nearest"][3].item() == 1.0
-    diffuse = 3 * torch.randn(1000, 2, generator=g)                       # everywhere, on no mode
+    diffuse = 3 * torch.randn(1000, 2, generator=g)  # everywhere, on no mode
     cov = toy.mode_coverage(diffuse, centres)
     assert cov["occupied"] == 8 and cov["quality"] < 0.02 and cov["modes"] <= 1
     # half the samples on mode 0, a quarter on mode 1 just outside `near`
@@ -140,7 +140,11 @@ def test_normal_quantiles_bad_input_names_the_argument(args, message):
     [
         ([1.0], torch.zeros(1), r"^a must be a tensor of shape \(N,\) or \(N, 1\), got list$"),
         (torch.zeros(1), (1.0,), r"^b must be a tensor of shape \(N,\) or \(N, 1\), got tuple$"),
-        (torch.zeros(2, 2), torch.zeros(2), r"^a must be a tensor of shape \(N,\) or \(N, 1\) with N >= 1, got \(2, 2\)$"),
+        (
+            torch.zeros(2, 2),
+            torch.zeros(2),
+            r"^a must be a tensor of shape \(N,\) or \(N, 1\) with N >= 1, got \(2, 2\)$",
+        ),
         (torch.zeros(2), torch.zeros(0), r"^b must be a tensor of shape \(N,\) or \(N, 1\) with N >= 1, got \(0,\)$"),
         (torch.zeros(2), torch.zeros(2, dtype=torch.int64), r"^b must be floating point, got torch.int64$"),
         (torch.tensor([math.inf]), torch.zeros(1), r"^a contains NaN or Inf$"),
@@ -156,14 +160,14 @@ def test_mode_coverage_against_a_hand_count():
     centres = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     samples = torch.tensor(
         [
-            [0.0, 0.05],   # on mode 0
-            [0.02, 0.0],   # on mode 0
-            [0.3, 0.0],    # nearest mode 0, off it
-            [1.0, 0.09],   # on mode 1
-            [0.9, 0.5],    # nearest mode 1, off it
-            [0.55, 0.6],   # nearest mode 2, off it
+            [0.0, 0.05],  # on mode 0
+            [0.02, 0.0],  # on mode 0
+            [0.3, 0.0],  # nearest mode 0, off it
+            [1.0, 0.09],  # on mode 1
+            [0.9, 0.5],  # nearest mode 1, off it
+            [0.55, 0.6],  # nearest mode 2, off it
             [-0.5, -0.5],  # nearest mode 0, off it
-            [0.99, 0.0],   # on mode 1
+            [0.99, 0.0],  # on mode 1
         ]
     )
     cov = toy.mode_coverage(samples, centres, near=0.1, min_share=0.2)
@@ -171,11 +175,11 @@ def test_mode_coverage_against_a_hand_count():
     assert cov["quality"] == 0.5 and cov["modes"] == 2
     # nearest: mode 0 four times, mode 1 three times, mode 2 once
     assert cov["nearest"].tolist() == [4 / 8, 3 / 8, 1 / 8] and cov["nearest"].dtype == torch.float64
-    assert cov["occupied"] == 2                                  # 1/8 < 0.2
-    assert toy.mode_coverage(samples, centres, near=0.1, min_share=0.125)["occupied"] == 3   # share >= min_share
-    assert toy.mode_coverage(samples, centres, near=0.1, min_share=0.25)["modes"] == 2      # 2 >= 0.25 * 8
+    assert cov["occupied"] == 2  # 1/8 < 0.2
+    assert toy.mode_coverage(samples, centres, near=0.1, min_share=0.125)["occupied"] == 3  # share >= min_share
+    assert toy.mode_coverage(samples, centres, near=0.1, min_share=0.25)["modes"] == 2  # 2 >= 0.25 * 8
     assert toy.mode_coverage(samples, centres, near=0.1, min_share=0.26)["modes"] == 0
-    assert toy.mode_coverage(samples, centres, near=0.35)["quality"] == 5 / 8   # and [0.3, 0]
+    assert toy.mode_coverage(samples, centres, near=0.35)["quality"] == 5 / 8  # and [0.3, 0]
     # a sample at exactly `near` is not on the mode (strict <)
     assert toy.mode_coverage(torch.tensor([[0.5, 0.0]]), torch.tensor([[0.0, 0.0]]), near=0.5)["quality"] == 0.0
 
@@ -217,7 +221,7 @@ def test_mode_coverage_reports_every_mode_even_empty_ones():
 
 
 def test_mode_coverage_accepts_integer_points_and_computes_in_float32():
-    centres = torch.tensor([[0, 0], [2, 0]])          # int64, as a grid's centres could be
+    centres = torch.tensor([[0, 0], [2, 0]])  # int64, as a grid's centres could be
     samples = torch.tensor([[0, 0], [2, 0], [2, 0]])  # int64
     cov = toy.mode_coverage(samples, centres)
     assert (cov["modes"], cov["quality"]) == (2, 1.0) and cov["nearest"].tolist() == [1 / 3, 2 / 3]
@@ -299,7 +303,7 @@ def test_veegan_counts_include_a_sample_at_exactly_three_std():
 def test_mode_metrics_of_a_collapsed_sample_and_a_far_outlier():
     centres = toy.BENCHMARKS["ring"][0]
     g = torch.Generator().manual_seed(0)
-    collapsed = centres[3] + 0.01 * torch.randn(2500, 2, generator=g)   # 0.5 std: all on mode 3
+    collapsed = centres[3] + 0.01 * torch.randn(2500, 2, generator=g)  # 0.5 std: all on mode 3
     m = toy.mode_metrics(collapsed, "ring")
     assert (m.modes_covered, m.n) == (1, 2500) and m.counts[3] == sum(m.counts)
     assert m.high_quality == sum(m.counts) / 2500 > 0.999

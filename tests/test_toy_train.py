@@ -4,7 +4,8 @@ import pytest
 import torch
 from torch.func import functional_call
 
-from gan_helpers import data, objectives, toy, toy_train, train as T
+from gan_helpers import data, objectives, toy, toy_train
+from gan_helpers import train as T
 from gan_helpers.pacgan import Packed
 
 RING = data.make_sampler(data.ring_2d)
@@ -29,14 +30,30 @@ def ordinary_loop(method, seed, **options):
     name = "wgan" if s.clip else "wgan-gp" if s.gp_weight else s.loss
     kwargs = {"clip": s.clip} if s.clip else {"gp_weight": s.gp_weight} if s.gp_weight else {}
     objective = objectives.get(name, r1_gamma=s.gamma, **kwargs)
-    config = T.TrainConfig(num_steps=s.steps, batch_size=s.batch_size, lr_g=s.lr_g, lr_d=s.lr_d, betas=s.betas,
-                           optimizer=s.optimizer, d_steps=s.d_steps, objective=objective, seed=seed, log_every=s.log_every)
+    config = T.TrainConfig(
+        num_steps=s.steps,
+        batch_size=s.batch_size,
+        lr_g=s.lr_g,
+        lr_d=s.lr_d,
+        betas=s.betas,
+        optimizer=s.optimizer,
+        d_steps=s.d_steps,
+        objective=objective,
+        seed=seed,
+        log_every=s.log_every,
+    )
     history = T.train(G, D, RING, config, progress=False)
     return G, (D.D if s.packing > 1 else D), history
 
 
-CASES = [("gan", {}), ("gan", {"loss": "minimax", "d_steps": 2}), ("r1", {"gamma": 5.0}), ("pacgan", {"packing": 4}),
-         ("wgan", {"lr_d": 5e-3}), ("wgan-gp", {"gp_weight": 10.0, "d_steps": 2})]
+CASES = [
+    ("gan", {}),
+    ("gan", {"loss": "minimax", "d_steps": 2}),
+    ("r1", {"gamma": 5.0}),
+    ("pacgan", {"packing": 4}),
+    ("wgan", {"lr_d": 5e-3}),
+    ("wgan-gp", {"gp_weight": 10.0, "d_steps": 2}),
+]
 
 
 @pytest.mark.parametrize("method, options", CASES)
@@ -94,7 +111,9 @@ def unrolled_reference(seed, unroll, **options):
             b1, b2 = s.betas
             m = {n: b1 * m[n] + (1 - b1) * grads[n] for n in names}
             v = {n: b2 * v[n] + (1 - b2) * grads[n] ** 2 for n in names}
-            params = {n: params[n] - s.lr_d * (m[n] / (1 - b1**t)) / ((v[n] / (1 - b2**t)).sqrt() + 1e-8) for n in names}
+            params = {
+                n: params[n] - s.lr_d * (m[n] / (1 - b1**t)) / ((v[n] / (1 - b2**t)).sqrt() + 1e-8) for n in names
+            }
         out = functional_call(D, params, (fake,))
         loss_g = bce(out, torch.ones_like(out))
         opt_g.zero_grad()
@@ -218,7 +237,9 @@ def test_recommended_settings_are_valid_for_each_benchmark():
 
 def test_ema_returns_the_moving_average_of_g_s_weights():
     def weights(steps, **options):
-        return [p.detach() for p in toy.train_toy("ring", "gan", 3, **{**SMALL, "steps": steps, **options}).parameters()]
+        return [
+            p.detach() for p in toy.train_toy("ring", "gan", 3, **{**SMALL, "steps": steps, **options}).parameters()
+        ]
 
     init = [p.detach() for p in toy_train.make_networks(toy_train.settings("gan", **SMALL), 3)[0].parameters()]
     g1, g2, averaged = weights(1), weights(2), weights(2, ema=0.75)
@@ -233,7 +254,10 @@ def test_lr_final_scales_the_last_step_and_leaves_the_first():
 
     # D's second update sees the same G and batch in both runs: with lr_final = 0.5 it is half as long
     one, constant, decayed = d_weights(1), d_weights(2), d_weights(2, lr_final=0.5)
-    assert all(torch.allclose(c - o, 2 * (d - o), atol=1e-7) and not torch.equal(c, o) for o, c, d in zip(one, constant, decayed))
+    assert all(
+        torch.allclose(c - o, 2 * (d - o), atol=1e-7) and not torch.equal(c, o)
+        for o, c, d in zip(one, constant, decayed)
+    )
     assert all(torch.equal(a, b) for a, b in zip(one, d_weights(1, lr_final=0.5)))  # a one-step run keeps its rate
 
 

@@ -179,8 +179,14 @@ def test_callbacks_are_called_every_step_and_sampling_does_not_change_training(d
     samples = T.SampleEvery(2, z_fixed)
     metric = T.MetricEvery(3, lambda G, D: D(G(z_fixed)).mean().item())
     torch.manual_seed(1)
-    T.train(G, D, data, config(num_steps=6, log_every=3),
-            callbacks=[lambda step, G, D, row: rows.append(row), samples, metric], progress=False)
+    T.train(
+        G,
+        D,
+        data,
+        config(num_steps=6, log_every=3),
+        callbacks=[lambda step, G, D, row: rows.append(row), samples, metric],
+        progress=False,
+    )
     assert [row["step"] for row in rows] == [1, 2, 3, 4, 5, 6]  # every step, logged or not
     assert set(rows[0]) == set(T.HISTORY_COLUMNS)
     assert [step for step, _ in samples.samples] == [2, 4, 6]
@@ -289,8 +295,13 @@ def test_another_architecture_raises_and_leaves_both_models_untouched(tmp_path, 
     torch.manual_seed(3)
     G2 = MLPGenerator(4, (2,), (8,) if net == "G" else (16,))
     D2 = MLPDiscriminator((2,), (8,) if net == "D" else (16,))
-    before_g, before_d = {k: v.clone() for k, v in G2.state_dict().items()}, {k: v.clone() for k, v in D2.state_dict().items()}
-    with pytest.raises(ValueError, match=f"{net}'s 'net.0.weight' has shape \\(16, .\\) in the checkpoint but \\(8, .\\) here"):
+    before_g, before_d = (
+        {k: v.clone() for k, v in G2.state_dict().items()},
+        {k: v.clone() for k, v in D2.state_dict().items()},
+    )
+    with pytest.raises(
+        ValueError, match=f"{net}'s 'net.0.weight' has shape \\(16, .\\) in the checkpoint but \\(8, .\\) here"
+    ):
         T.load_checkpoint(path, G2, D2)
     assert all(torch.equal(v, before_g[k]) for k, v in G2.state_dict().items())
     assert all(torch.equal(v, before_d[k]) for k, v in D2.state_dict().items())
@@ -299,9 +310,7 @@ def test_another_architecture_raises_and_leaves_both_models_untouched(tmp_path, 
         T.load_checkpoint(path, nn.Linear(4, 2), D)
 
 
-@pytest.mark.parametrize(
-    "g_style, d_style", [("modern", "modern"), ("2014", "2014"), ("modern-vbn", "modern")]
-)
+@pytest.mark.parametrize("g_style, d_style", [("modern", "modern"), ("2014", "2014"), ("modern-vbn", "modern")])
 def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path, data, g_style, d_style):
     N = 10
     cfg = config(num_steps=N, d_steps=2, log_every=1, checkpoint_every=3)
@@ -348,9 +357,14 @@ def test_optimizer_option_builds_sgd_adam_or_rmsprop():
 def test_make_optimizer_batched_update_gives_the_same_weights_as_a_loop(optimizer):
     cfg = T.TrainConfig(optimizer=optimizer, momentum=0.5)
     nets = []
-    for make in (lambda m: T.make_optimizer(m, 1e-2, cfg),
-                 lambda m: (torch.optim.SGD(m.parameters(), lr=1e-2, momentum=0.5, foreach=False) if optimizer == "sgd"
-                            else torch.optim.Adam(m.parameters(), lr=1e-2, betas=cfg.betas, foreach=False))):
+    for make in (
+        lambda m: T.make_optimizer(m, 1e-2, cfg),
+        lambda m: (
+            torch.optim.SGD(m.parameters(), lr=1e-2, momentum=0.5, foreach=False)
+            if optimizer == "sgd"
+            else torch.optim.Adam(m.parameters(), lr=1e-2, betas=cfg.betas, foreach=False)
+        ),
+    ):
         torch.manual_seed(0)
         net = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Tanh(), torch.nn.Linear(7, 1))
         opt = make(net)
@@ -378,4 +392,4 @@ def test_training_runs_in_train_mode_even_when_a_callback_switches_modes(data):
 
     T.train(G, D, data, config(num_steps=3), callbacks=[evaluate], progress=False)
     assert seen.count("callback") == 3
-    assert all(s is True for s in seen if s != "callback")   # every forward pass of training in train mode
+    assert all(s is True for s in seen if s != "callback")  # every forward pass of training in train mode

@@ -61,8 +61,9 @@ def test_reuse_fakes_is_the_pytorch_examples_step_written_by_hand():
         z = torch.randn(B, LATENT, generator=gen)
         fake = G2(z)
         real_out, fake_out = D2(x_real), D2(fake.detach())
-        loss_d = (F.binary_cross_entropy_with_logits(real_out, torch.ones(B))
-                  + F.binary_cross_entropy_with_logits(fake_out, torch.zeros(B)))
+        loss_d = F.binary_cross_entropy_with_logits(real_out, torch.ones(B)) + F.binary_cross_entropy_with_logits(
+            fake_out, torch.zeros(B)
+        )
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
@@ -91,7 +92,10 @@ def test_reuse_fakes_changes_the_run_and_the_default_stays():
     [
         ({"reuse_fakes": 1}, "reuse_fakes must be True or False"),
         ({"reuse_fakes": True, "g_steps": 2}, "reuse_fakes=True needs g_steps=1 and detach=True, got g_steps=2"),
-        ({"reuse_fakes": True, "detach": False}, "reuse_fakes=True needs g_steps=1 and detach=True, got g_steps=1, detach=False"),
+        (
+            {"reuse_fakes": True, "detach": False},
+            "reuse_fakes=True needs g_steps=1 and detach=True, got g_steps=1, detach=False",
+        ),
     ],
 )
 def test_bad_reuse_fakes_names_the_problem(options, message):

@@ -72,8 +72,16 @@ def test_d_step_detaches_the_fakes_by_default():
 def test_conditional_wgan_gp_d_step_gives_the_labels_to_the_gradient_penalty():
     G, D = ShiftCondG(), LinearCondD()
     x_real, z, y = _batch()
-    logs = steps.d_step(G, D, torch.optim.SGD(D.parameters(), lr=0.0), x_real, z, "wgan-gp", y=y,
-                        generator=torch.Generator().manual_seed(1))
+    logs = steps.d_step(
+        G,
+        D,
+        torch.optim.SGD(D.parameters(), lr=0.0),
+        x_real,
+        z,
+        "wgan-gp",
+        y=y,
+        generator=torch.Generator().manual_seed(1),
+    )
     # the gradient of w_y . x is w_y wherever x_hat falls: GP = mean (|w_y| - 1)^2, times the default weight 10
     norms = torch.tensor([5.0**0.5, 3.0, 3.0, 0.5])
     assert logs["gp"] == pytest.approx(10 * ((norms - 1) ** 2).mean().item(), rel=1e-6)

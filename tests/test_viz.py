@@ -55,8 +55,16 @@ def test_animation_plays_in_html_and_saves_a_gif(tmp_path):
     html = viz.show_animation(anim).data
     assert len(re.findall(r'frames\[\d+\] = "data:image/png;base64', html)) == len(frames)
     assert 'class="anim-slider"' in html and ".play_animation()" in html
+    assert "alt=" not in html.split('id="_anim_img')[0][-80:]
     with pytest.raises(ValueError, match=".gif"):
         viz.save_gif(anim, tmp_path / "a.mp4")
+
+
+def test_animation_frames_carry_the_alt_text():
+    plot = viz.PointGanPlot()
+    anim = viz.animate(plot.fig, lambda i: plot.update(1.0 - i, 1.0, np.zeros(plot.grid.shape)), 2)
+    html = viz.show_animation(anim, alt='G\'s line "rises"').data
+    assert re.search(r'<img alt="G&#x27;s line &quot;rises&quot;" id="_anim_img\w+"', html)
 
 
 def test_plot_rates_draws_one_bar_per_row_with_intervals():
@@ -78,10 +86,10 @@ def test_image_grid_places_each_image_row_by_row():
     images = torch.arange(6, dtype=torch.float32).view(6, 1, 1, 1).expand(6, 1, 2, 3).clone()  # image i is all i
     grid = viz.image_grid(images, nrow=3, padding=1)
     assert grid.shape == (3 * 2 + 2, 3 * 3 + 2)
-    assert grid[0, 0] == 0 and grid[0, 4] == 1 and grid[0, 8] == 2          # first row: images 0, 1, 2
-    assert grid[3, 0] == 3 and grid[4, 9] == 5                             # second row: 3, 4, 5
-    assert grid[2, 0] == 0 and grid[0, 3] == 0                             # padding takes the minimum
-    assert torch.all(grid[6:, :] == 0)                                     # the missing third row is background
+    assert grid[0, 0] == 0 and grid[0, 4] == 1 and grid[0, 8] == 2  # first row: images 0, 1, 2
+    assert grid[3, 0] == 3 and grid[4, 9] == 5  # second row: 3, 4, 5
+    assert grid[2, 0] == 0 and grid[0, 3] == 0  # padding takes the minimum
+    assert torch.all(grid[6:, :] == 0)  # the missing third row is background
     colour = viz.image_grid(torch.rand(4, 3, 5, 5), nrow=2)
     assert colour.shape == (10, 10, 3)
 

@@ -29,7 +29,8 @@ import torch
 from scipy import stats
 from torch import nn
 
-from gan_helpers import objectives, train as T, wgan
+from gan_helpers import objectives, wgan
+from gan_helpers import train as T
 from gan_helpers.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan_helpers.steps import d_step, g_step
 
@@ -121,9 +122,9 @@ def test_the_penalty_is_taken_on_the_segments_between_each_real_and_its_fake():
     wgan.gradient_penalty(critic, x_real, x_fake, generator=torch.Generator().manual_seed(0))
     (x_hat,) = critic.seen
     e, residual = _weights_on_segments(x_hat, x_real, x_fake)
-    assert residual < 1e-12                       # one weight per sample: a weight per pixel leaves the segment
-    assert 0 <= e.min() and e.max() <= 1           # between the two, not beyond
-    assert e.std() > 0.2                          # not one weight for the whole batch
+    assert residual < 1e-12  # one weight per sample: a weight per pixel leaves the segment
+    assert 0 <= e.min() and e.max() <= 1  # between the two, not beyond
+    assert e.std() > 0.2  # not one weight for the whole batch
     assert not torch.allclose(x_hat, x_real) and not torch.allclose(x_hat, x_fake)  # not at the reals (or fakes) alone
 
 
@@ -168,12 +169,12 @@ def test_wgan_clips_every_critic_parameter_after_every_critic_update_and_never_g
     g_before = [p.detach().clone() for p in G.parameters()]
     for _ in range(4):
         d_step(G, D, opt_d, data[torch.randint(64, (16,), generator=gen)], torch.randn(16, 4, generator=gen), "wgan")
-        for name, p in D.named_parameters():   # weights, biases and the layer norm's scales and shifts
+        for name, p in D.named_parameters():  # weights, biases and the layer norm's scales and shifts
             assert p.abs().max().item() <= clip, name
     at_clip = sum(int((p.abs() == clip).sum()) for p in D.parameters())
-    assert at_clip > 0.5 * sum(p.numel() for p in D.parameters())   # lr 0.05 would have pushed them far beyond
+    assert at_clip > 0.5 * sum(p.numel() for p in D.parameters())  # lr 0.05 would have pushed them far beyond
     assert all(torch.equal(a, b) for a, b in zip(g_before, G.parameters()))  # D's step does not touch G
-    assert max(p.abs().max().item() for p in G.parameters()) > 10 * clip       # ... and G is never clipped
+    assert max(p.abs().max().item() for p in G.parameters()) > 10 * clip  # ... and G is never clipped
 
 
 def test_the_loop_clips_with_the_objectives_clip_and_wgan_gp_does_not_clip():
@@ -181,8 +182,14 @@ def test_the_loop_clips_with_the_objectives_clip_and_wgan_gp_does_not_clip():
     seen = []
     check = lambda step, G, D, row: seen.append(max(p.abs().max().item() for p in D.parameters()))  # noqa: E731
     G, D = _dcgan_pair()
-    config = T.TrainConfig(num_steps=3, batch_size=16, d_steps=5, lr_d=0.05, optimizer="rmsprop",
-                           objective=objectives.get("wgan", clip=0.03))
+    config = T.TrainConfig(
+        num_steps=3,
+        batch_size=16,
+        d_steps=5,
+        lr_d=0.05,
+        optimizer="rmsprop",
+        objective=objectives.get("wgan", clip=0.03),
+    )
     T.train(G, D, data, config, callbacks=[check], progress=False)
     assert seen == [pytest.approx(0.03)] * 3
     G, D = _dcgan_pair()
@@ -227,12 +234,12 @@ def test_the_critics_step_raises_its_scores_on_reals_and_lowers_them_on_fakes(na
     opt = torch.optim.SGD(critic.parameters(), lr=0.1)
     logs = d_step(G, f, opt, x_real, z, objectives.get(name, **({"clip": 10.0} if name == "wgan" else {})))
     w = critic.weight.item()
-    assert w > 0   # f(x) = w x: now higher on the reals (+1) than on the fakes (-1)
+    assert w > 0  # f(x) = w x: now higher on the reals (+1) than on the fakes (-1)
     with torch.no_grad():
         assert f(x_real).mean() > f(G(z)).mean()
-    assert logs["wasserstein"] == pytest.approx(0.0)   # logged before the update: both scores were 0
+    assert logs["wasserstein"] == pytest.approx(0.0)  # logged before the update: both scores were 0
     if name == "wgan":
-        assert w == pytest.approx(0.1 * 2)   # d/dw [mean f(fake) - mean f(real)] = -1 - 1
+        assert w == pytest.approx(0.1 * 2)  # d/dw [mean f(fake) - mean f(real)] = -1 - 1
 
 
 def test_gs_step_raises_the_critics_scores_on_its_samples():
@@ -241,11 +248,11 @@ def test_gs_step_raises_the_critics_scores_on_its_samples():
     opt = torch.optim.SGD(G.parameters(), lr=0.1)
     logs = g_step(G, critic, opt, torch.zeros(8, 1), "wgan-gp")
     assert logs["loss_g"] == pytest.approx(0.0)
-    assert G.b.item() == pytest.approx(0.1 * 3.0)   # -d/db mean f(G(z)) = -3, so b rises by lr * 3
+    assert G.b.item() == pytest.approx(0.1 * 3.0)  # -d/db mean f(G(z)) = -3, so b rises by lr * 3
 
 
 def test_the_penalty_is_added_and_pulls_the_gradient_norm_towards_one():
-    for start in (5.0, 0.2):   # too steep and too flat: both move towards slope 1
+    for start in (5.0, 0.2):  # too steep and too flat: both move towards slope 1
         critic = nn.Linear(1, 1, bias=False)
         with torch.no_grad():
             critic.weight.fill_(start)

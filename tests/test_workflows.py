@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -32,15 +31,16 @@ def actionlint() -> str:
 
 
 def lint(*paths) -> list[dict]:
-    proc = subprocess.run([actionlint(), "-format", "{{json .}}", *map(str, paths)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [actionlint(), "-format", "{{json .}}", *map(str, paths)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout or "[]")
 
 
 def load(name: str) -> dict:
     wf = yaml.safe_load((WORKFLOWS / name).read_text())
-    wf["on"] = wf.pop(True, wf.get("on"))   # YAML 1.1 reads the key `on` as true
+    wf["on"] = wf.pop(True, wf.get("on"))  # YAML 1.1 reads the key `on` as true
     return wf
 
 
@@ -60,15 +60,19 @@ def test_actionlint_finds_nothing_in_the_workflows():
     files = sorted(WORKFLOWS.glob("*.y*ml"))
     assert {"tests.yml", "book.yml", "latest.yml"} <= {f.name for f in files}
     findings = lint(*files)
-    assert not findings, "\n".join(f"{f['filepath']}:{f['line']}:{f['column']}: {f['message']} [{f['kind']}]"
-                                   for f in findings)
+    assert not findings, "\n".join(
+        f"{f['filepath']}:{f['line']}:{f['column']}: {f['message']} [{f['kind']}]" for f in findings
+    )
 
 
 def test_actionlint_reports_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
-    broken.write_text((WORKFLOWS / "tests.yml").read_text()
-                      .replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latst")
-                      .replace("python-version:", "python-versoin:"))
+    broken.write_text(
+        (WORKFLOWS / "tests.yml")
+        .read_text()
+        .replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latst")
+        .replace("python-version:", "python-versoin:")
+    )
     kinds = {f["kind"] for f in lint(broken)}
     assert {"runner-label", "action"} <= kinds, kinds
 

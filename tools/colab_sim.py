@@ -66,7 +66,9 @@ PIP = ["-m", "pip", "install", "-q", "--disable-pip-version-check"]
 def _run(cmd, *, cwd, env=None, timeout=1800):
     proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
-        raise SimulationError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+        raise SimulationError(
+            f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+        )
     return proc
 
 
@@ -75,18 +77,26 @@ def clean_env(venv: Path, home: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"}}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(venv)
-    for var, sub in (("JUPYTER_DATA_DIR", "jupyter-data"), ("JUPYTER_CONFIG_DIR", "jupyter-config"),
-                     ("IPYTHONDIR", "ipython"), ("JUPYTER_RUNTIME_DIR", "jupyter-runtime")):
+    for var, sub in (
+        ("JUPYTER_DATA_DIR", "jupyter-data"),
+        ("JUPYTER_CONFIG_DIR", "jupyter-config"),
+        ("IPYTHONDIR", "ipython"),
+        ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
+    ):
         env[var] = str(home / sub)
     env.pop("JUPYTER_PATH", None)
-    env.pop("MPLBACKEND", None)   # the kernel's inline backend, as on Colab
+    env.pop("MPLBACKEND", None)  # the kernel's inline backend, as on Colab
     return env
 
 
 def package_files(root: Path = ROOT) -> list[str]:
     """The files of gan_helpers a wheel must hold: every module and every weights file."""
     pkg = root / "gan_helpers"
-    files = [p for p in pkg.rglob("*.py") if "__pycache__" not in p.parts] + sorted((pkg / "weights").glob("*.pt")) + sorted((pkg / "tables").glob("*.csv"))
+    files = (
+        [p for p in pkg.rglob("*.py") if "__pycache__" not in p.parts]
+        + sorted((pkg / "weights").glob("*.pt"))
+        + sorted((pkg / "tables").glob("*.csv"))
+    )
     return sorted(p.relative_to(root).as_posix() for p in files)
 
 
@@ -152,7 +162,9 @@ def run_probe(py: Path, env: dict, work: Path) -> tuple[str, str]:
     nb.cells = [nbformat.v4.new_code_cell("\n".join(PROBE))]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, probe_dir / "probe.ipynb")
-    _run([py, "-m", "papermill", "probe.ipynb", "probe.out.ipynb", "-k", "python3"], cwd=probe_dir, env=env, timeout=300)
+    _run(
+        [py, "-m", "papermill", "probe.ipynb", "probe.out.ipynb", "-k", "python3"], cwd=probe_dir, env=env, timeout=300
+    )
     out = nbformat.read(probe_dir / "probe.out.ipynb", as_version=4)
     lines = "".join(o.get("text", "") for o in out.cells[0].outputs).split()
     if len(lines) != 2:
@@ -167,11 +179,17 @@ def run_lesson(py: Path, env: dict, lesson: Path, work: Path, params: list[str] 
     shutil.copy(lesson, alone / lesson.name)
     out = work / f"{lesson.stem}.out.ipynb"
     start = time.perf_counter()
-    _run([py, "-m", "papermill", alone / lesson.name, out, "-k", "python3", "--cwd", alone, *params],
-         cwd=alone, env=env, timeout=3600)
+    _run(
+        [py, "-m", "papermill", alone / lesson.name, out, "-k", "python3", "--cwd", alone, *params],
+        cwd=alone,
+        env=env,
+        timeout=3600,
+    )
     seconds = time.perf_counter() - start
     ran = json.loads(out.read_text())
-    errors = [o for c in ran["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []) if o["output_type"] == "error"]
+    errors = [
+        o for c in ran["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []) if o["output_type"] == "error"
+    ]
     if errors:
         raise SimulationError(f"{lesson.name}: a cell raised {errors[0].get('ename')}: {errors[0].get('evalue')}")
     written = sorted(p.name for p in alone.iterdir() if p.name != lesson.name)
@@ -180,8 +198,13 @@ def run_lesson(py: Path, env: dict, lesson: Path, work: Path, params: list[str] 
     return out, seconds
 
 
-def simulate(lesson: Path = DEFAULT_LESSON, torch_spec: str = DEFAULT_TORCH, work: Path | None = None,
-             params: list[str] = (), log=print) -> dict:
+def simulate(
+    lesson: Path = DEFAULT_LESSON,
+    torch_spec: str = DEFAULT_TORCH,
+    work: Path | None = None,
+    params: list[str] = (),
+    log=print,
+) -> dict:
     """Run every step; return the timings (seconds) and what was checked. Raises SimulationError on a failed check."""
     lesson = Path(lesson).resolve()
     if lesson.suffix != ".ipynb" or not lesson.is_file():
@@ -202,7 +225,9 @@ def simulate(lesson: Path = DEFAULT_LESSON, torch_spec: str = DEFAULT_TORCH, wor
     if missing:
         raise SimulationError(f"{wheel.name} lacks {missing}: see [tool.setuptools] package-data in pyproject.toml")
     times["wheel"] = time.perf_counter() - t
-    log(f"built {wheel.name} ({wheel.stat().st_size / 1e6:.1f} MB, {len(package_files())} package files) in {times['wheel']:.0f} s")
+    log(
+        f"built {wheel.name} ({wheel.stat().st_size / 1e6:.1f} MB, {len(package_files())} package files) in {times['wheel']:.0f} s"
+    )
 
     t = time.perf_counter()
     py, env = make_venv(work, wheel, torch_spec)
@@ -237,8 +262,14 @@ def main(argv=None) -> int:
     parser.add_argument("--torch", default=os.environ.get("TORCH_SPEC", DEFAULT_TORCH), help="pip spec of torch")
     parser.add_argument("--work", type=Path, default=None, help="an empty folder outside the repository")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (venv, wheel, executed lesson)")
-    parser.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="a lesson parameter, as papermill's -p")
+    parser.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a lesson parameter, as papermill's -p",
+    )
     args = parser.parse_args(argv)
     params = [x for name, value in args.p for x in ("-p", name, value)]
     start = time.perf_counter()

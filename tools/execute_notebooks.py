@@ -36,7 +36,7 @@ _TQDM_PARTS = ["HTMLModel", "FloatProgressModel", "HTMLModel"]
 def _refs(value) -> list[str]:
     """Model ids referenced (as ``"IPY_MODEL_<id>"``) anywhere inside ``value``."""
     if isinstance(value, str):
-        return [value[len("IPY_MODEL_"):]] if value.startswith("IPY_MODEL_") else []
+        return [value[len("IPY_MODEL_") :]] if value.startswith("IPY_MODEL_") else []
     if isinstance(value, dict):
         return [r for v in value.values() for r in _refs(v)]
     if isinstance(value, list):

@@ -22,8 +22,21 @@ ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "mutants"
 
 # mutmut 3's exit codes (mutmut/stats.py)
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
-          24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout", 37: "killed", None: "not checked"}
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    37: "killed",
+    None: "not checked",
+}
 
 
 def module_results() -> dict[str, dict[str, str]]:
@@ -46,21 +59,25 @@ def _percent(value: float) -> str:
 
 
 def table(results: dict[str, dict[str, str]]) -> str:
-    lines = ["| module | mutants | killed | timeout | survived | no tests | not checked | kill rate |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| module | mutants | killed | timeout | survived | no tests | not checked | kill rate |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for module, statuses in results.items():
         c = Counter(statuses.values())
-        lines.append(f"| `{module}` | {len(statuses)} | {c['killed']} | {c['timeout']} | {c['survived']} "
-                     f"| {c['no tests']} | {c['not checked']} | {_percent(rate(c))} |")
+        lines.append(
+            f"| `{module}` | {len(statuses)} | {c['killed']} | {c['timeout']} | {c['survived']} "
+            f"| {c['no tests']} | {c['not checked']} | {_percent(rate(c))} |"
+        )
     return "\n".join(lines)
 
 
 def diff(name: str) -> str:
     """The changed lines of one mutant, from `mutmut show`."""
-    out = subprocess.run([str(Path(sys.executable).with_name("mutmut")), "show", name], cwd=ROOT,
-                         capture_output=True, text=True).stdout
-    return "\n".join(line for line in out.splitlines()
-                     if line[:1] in "+-" and not line.startswith(("+++", "---")))
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("mutmut")), "show", name], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    return "\n".join(line for line in out.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---")))
 
 
 def main() -> int:
@@ -74,7 +91,7 @@ def main() -> int:
         return 1
     print(table(results))
     if args.survivors:
-        for module, statuses in results.items():
+        for statuses in results.values():
             for name, status in statuses.items():
                 if status in ("survived", "no tests"):
                     print(f"\n{name} ({status})\n```diff\n{diff(name)}\n```")

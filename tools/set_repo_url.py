@@ -31,8 +31,14 @@ SLUG = r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9_.-]+?"
 # In README.md: a link to the repository (or a page of it), to its book, or to a lesson on Colab.
 README_LINKS = [
     (re.compile(rf"https://github\.com/({SLUG})(?=[/)\]\s\"'#]|$)"), "https://github.com/{owner}/{repo}"),
-    (re.compile(r"https://([A-Za-z0-9-]+)\.github\.io/([A-Za-z0-9_.-]+?)(?=[/)\]\s\"'#]|$)"), "https://{pages_owner}.github.io/{repo}"),
-    (re.compile(rf"https://colab\.research\.google\.com/github/({SLUG})/blob/"), "https://colab.research.google.com/github/{owner}/{repo}/blob/"),
+    (
+        re.compile(r"https://([A-Za-z0-9-]+)\.github\.io/([A-Za-z0-9_.-]+?)(?=[/)\]\s\"'#]|$)"),
+        "https://{pages_owner}.github.io/{repo}",
+    ),
+    (
+        re.compile(rf"https://colab\.research\.google\.com/github/({SLUG})/blob/"),
+        "https://colab.research.google.com/github/{owner}/{repo}/blob/",
+    ),
 ]
 SETUP_URL = re.compile(r"git\+https://github\.com/[^\s\"'\\]+")
 CONFIG_URL = re.compile(r"(^repository:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+url:[ \t]*)(\S+)", re.M)
@@ -44,7 +50,9 @@ def parse(url: str) -> tuple[str, str]:
     """(owner, repo) of a GitHub repository URL; ValueError naming ``url`` for anything else."""
     m = URL_FORM.fullmatch(url or "")
     if not m or m.group(2).endswith(".git") or m.group(2) in {".", ".."}:
-        raise ValueError(f"url must be a GitHub repository, https://github.com/OWNER/REPO (no .git, no trailing /), got {url!r}")
+        raise ValueError(
+            f"url must be a GitHub repository, https://github.com/OWNER/REPO (no .git, no trailing /), got {url!r}"
+        )
     return m.group(1), m.group(2)
 
 
@@ -67,12 +75,13 @@ def setup_cell(nb: dict) -> dict:
 
 # ---- reading: every copy of the URL, by file ------------------------------------------------------
 
+
 def copies(root: Path = ROOT) -> dict[str, list[str]]:
     """Each file's copies of the repository URL (as repository URLs), keyed by the path relative to root."""
     found = {"_config.yml": [configured_url(root)]}
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         source = "".join(setup_cell(json.loads(path.read_text()))["source"])
-        found[f"notebooks/{path.name}"] = [m[len("git+"):] for m in SETUP_URL.findall(source)]
+        found[f"notebooks/{path.name}"] = [m[len("git+") :] for m in SETUP_URL.findall(source)]
     section = PROJECT_URLS.search((root / "pyproject.toml").read_text())
     urls = []
     for key, _, value in URL_KEY.findall(section.group(0) if section else ""):
@@ -119,6 +128,7 @@ def disagreements(root: Path = ROOT) -> list[str]:
 
 # ---- writing -------------------------------------------------------------------------------------
 
+
 def _rewrite_notebook(path: Path, url: str) -> bool:
     """Replace the setup cell's git+URL in the file's text, leaving every other byte as it was."""
     text = path.read_text()
@@ -152,10 +162,14 @@ def _rewrite_readme(text: str, url: str, old_slugs: set[str]) -> str:
     lines = []
     for line in text.splitlines(keepends=True):
         badge = _is_badge(line)
-        line = github[0].sub(lambda m: github[1].format(**fields) if badge or m.group(1).lower() in old_slugs
-                             else m.group(0), line)
+        line = github[0].sub(
+            lambda m, badge=badge: (
+                github[1].format(**fields) if badge or m.group(1).lower() in old_slugs else m.group(0)
+            ),
+            line,
+        )
         for pattern, template in (pages, colab):
-            line = pattern.sub(lambda _: template.format(**fields), line)
+            line = pattern.sub(lambda _, template=template: template.format(**fields), line)
         lines.append(line)
     return "".join(lines)
 
@@ -183,7 +197,7 @@ def set_url(url: str, root: Path = ROOT) -> list[str]:
         raise ValueError(f"{root / 'pyproject.toml'} has no [project.urls] table")
     values = {"Homepage": url, "Documentation": pages_url(url)}
     body = URL_KEY.sub(lambda m: f'{m.group(1)}{m.group(2)}"{values[m.group(1)]}"', section.group(0))
-    write("pyproject.toml", pyproject[:section.start()] + body + pyproject[section.end():])
+    write("pyproject.toml", pyproject[: section.start()] + body + pyproject[section.end() :])
 
     write("README.md", _rewrite_readme((root / "README.md").read_text(), url, old_slugs))
 

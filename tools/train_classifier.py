@@ -42,7 +42,9 @@ def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     scale = 1 + 0.1 * u[:, 1]
     shift = u[:, 2:] * (2 / 14)  # up to 2 pixels: one pixel is 2/28 in grid coordinates
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)  # (B, 2, 3)
+    theta = torch.stack(
+        [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1
+    )  # (B, 2, 3)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)  # (B, 28, 28, 2)
     moved = F.grid_sample(x + 1, grid, padding_mode="zeros", align_corners=False)  # shift so the border is 0
     return moved - 1

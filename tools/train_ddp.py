@@ -37,12 +37,18 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--dropout", type=float, default=0.3, help="D's dropout (lesson 5: 0.3)")
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--seed", type=int, default=0, help="the same on every rank: one run, not one per rank")
-    parser.add_argument("--source", default="bundled", choices=["bundled", "torchvision", "random"],
-                        help="MNIST digits (gan_helpers.data.load_mnist), or random images for a quick check")
+    parser.add_argument(
+        "--source",
+        default="bundled",
+        choices=["bundled", "torchvision", "random"],
+        help="MNIST digits (gan_helpers.data.load_mnist), or random images for a quick check",
+    )
     parser.add_argument("--log-every", type=int, default=1)
     parser.add_argument("--checkpoint", type=Path, default=None)
     parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--out-generator", type=Path, default=None, help="write G's state_dict here at the end (rank 0)")
+    parser.add_argument(
+        "--out-generator", type=Path, default=None, help="write G's state_dict here at the end (rank 0)"
+    )
     parser.add_argument("--no-sync-batchnorm", action="store_true", help="BatchNorm on each rank's shard only")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per process")
     return parser.parse_args(argv)
@@ -59,20 +65,42 @@ def main(argv=None) -> None:
         x = load_mnist(args.source, "train")[0]  # (N, 1, 28, 28) in [-1, 1]
     G = DCGANGenerator(args.latent_dim, args.g_widths)
     D = DCGANDiscriminator(args.d_widths, dropout=args.dropout)
-    config = train.TrainConfig(num_steps=args.steps, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr,
-                               seed=args.seed, log_every=args.log_every)
+    config = train.TrainConfig(
+        num_steps=args.steps,
+        batch_size=args.batch_size,
+        lr_g=args.lr,
+        lr_d=args.lr,
+        seed=args.seed,
+        log_every=args.log_every,
+    )
 
     def log(step, G, D, row):  # every rank gets the same row: the means over the ranks
         if parallel.is_main and step % args.log_every == 0:
-            print(f"step {step}  loss_d {row['loss_d']:.4f}  loss_g {row['loss_g']:.4f}  "
-                  f"d_real {row['d_real']:.3f}  d_fake {row['d_fake']:.3f}", flush=True)
+            print(
+                f"step {step}  loss_d {row['loss_d']:.4f}  loss_g {row['loss_g']:.4f}  "
+                f"d_real {row['d_real']:.3f}  d_fake {row['d_fake']:.3f}",
+                flush=True,
+            )
 
     if parallel.is_main:
-        print(f"{parallel.world_size} process(es) on {parallel.device}; global batch {args.batch_size}, "
-              f"{args.batch_size // parallel.world_size} per process", flush=True)
+        print(
+            f"{parallel.world_size} process(es) on {parallel.device}; global batch {args.batch_size}, "
+            f"{args.batch_size // parallel.world_size} per process",
+            flush=True,
+        )
     # An error on one rank ends the run: torchrun then stops the others.
-    train.train(G, D, x, config, callbacks=[log], checkpoint=args.checkpoint, resume=args.resume,
-                progress=False, device=parallel.device, parallel=parallel)
+    train.train(
+        G,
+        D,
+        x,
+        config,
+        callbacks=[log],
+        checkpoint=args.checkpoint,
+        resume=args.resume,
+        progress=False,
+        device=parallel.device,
+        parallel=parallel,
+    )
     if parallel.is_main and args.out_generator is not None:
         args.out_generator.parent.mkdir(parents=True, exist_ok=True)
         torch.save(G.state_dict(), args.out_generator)

@@ -58,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     seed = seed_everything(settings["seed"])
     G = pretrained.build_generator(args.name)
     D = pretrained.build_discriminator(args.name)
-    config = train.TrainConfig(**{k: settings[k] for k in TRAIN_FIELDS if k != "num_steps"},
-                               num_steps=settings["num_steps"], log_every=100)
+    config = train.TrainConfig(
+        **{k: settings[k] for k in TRAIN_FIELDS if k != "num_steps"}, num_steps=settings["num_steps"], log_every=100
+    )
     z_eval = torch.randn(1000, G.latent_dim, generator=torch.Generator().manual_seed(seed + 1))  # (1000, latent)
     start = time.perf_counter()
 
@@ -71,13 +72,21 @@ def main(argv: list[str] | None = None) -> int:
         with torch.no_grad():
             x = net(z_eval)  # (1000, 1, 28, 28)
         counts = metrics.class_histogram(x)
-        return {"frechet": metrics.frechet_distance(x, x_held), "classes": metrics.classes_covered(x),
-                "largest_class": float(counts.max()) / len(x), "confidence": metrics.mean_confidence(x),
-                "kl_uniform": metrics.kl_to_uniform(x), "score": metrics.classifier_score(x)}
+        return {
+            "frechet": metrics.frechet_distance(x, x_held),
+            "classes": metrics.classes_covered(x),
+            "largest_class": float(counts.max()) / len(x),
+            "confidence": metrics.mean_confidence(x),
+            "kl_uniform": metrics.kl_to_uniform(x),
+            "score": metrics.classifier_score(x),
+        }
 
     def show(label: str, row: dict) -> None:
-        print(f"  {label:>4}  " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                                          for k, v in row.items()), flush=True)
+        print(
+            f"  {label:>4}  "
+            + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()),
+            flush=True,
+        )
 
     def evaluate(G, D) -> dict[str, float]:
         row = scores(G)
@@ -106,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     out.write_bytes(buffer.getvalue())
     digest = hashlib.sha256(buffer.getvalue()).hexdigest()
     last = history.iloc[-100:]
-    print(f"{settings['num_steps']:,} steps in {elapsed:.0f} s ({elapsed / settings['num_steps'] * 1e3:.1f} ms/step, "
-          f"{torch.get_num_threads()} thread); last 100 steps: loss_d {last.loss_d.mean():.3f}, loss_g {last.loss_g.mean():.3f}")
+    print(
+        f"{settings['num_steps']:,} steps in {elapsed:.0f} s ({elapsed / settings['num_steps'] * 1e3:.1f} ms/step, "
+        f"{torch.get_num_threads()} thread); last 100 steps: loss_d {last.loss_d.mean():.3f}, loss_g {last.loss_g.mean():.3f}"
+    )
     print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
     print(f"sha256 {digest}")
     if digest != entry.sha256:
