@@ -14,13 +14,14 @@ NB ?= notebooks/01_single_point_gan.ipynb
 PARAMS ?=
 OUT_DIR ?= lesson_runs
 
-.PHONY: help venv book test test-fast nb execute lesson bench clean classifier weights mutate colab-sim
+.PHONY: help venv book test test-fast nb execute lesson bench clean classifier weights mutate colab-sim format
 
 help:
 	@echo "make book      build the course (HTML) and print where it is"
 	@echo "make test      run every test: package, notebooks (nbval), book build, browser"
 	@echo "make test-fast unit tests of gan_helpers only"
 	@echo "make nb NB=notebooks/01_...ipynb     check one lesson with nbval"
+	@echo "make format    ruff: format and fix the package, tools, tests and notebooks (make test checks them)"
 	@echo "make execute   re-execute every lesson in place (refreshes committed outputs)"
 	@echo "make lesson NB=notebooks/01_...ipynb PARAMS='-p num_steps 500'"
 	@echo "               run one lesson with other parameters into $(OUT_DIR)/"
@@ -49,6 +50,11 @@ test: venv
 
 test-fast: venv
 	$(BIN)/python -m pytest -ra tests -m "not slow"
+
+RUFF_PATHS := gan_helpers tools benchmarks tests notebooks
+format: venv
+	$(BIN)/ruff format $(RUFF_PATHS)
+	$(BIN)/ruff check --fix $(RUFF_PATHS)
 
 nb: venv
 	$(BIN)/python -m pytest -ra $(NB)
