@@ -176,3 +176,25 @@ def test_lesson_1_animation_plays_in_headless_chromium(built_book, browser, tmp_
     page.screenshot(path=str(tmp_path / "lesson.png"), full_page=False)
     page.close()
     _check_clean(logs)
+
+
+@pytest.mark.parametrize("lesson", ["notebooks/01_single_point_gan", "notebooks/08_latent_space"])
+def test_kernel_free_slider_changes_the_picture(built_book, browser, lesson):
+    """The static page's stand-in for the lesson's widget: moving its slider shows another frame."""
+    html, _ = built_book
+    page = browser.new_page(viewport={"width": 1280, "height": 2000})
+    logs = _open(page, (html / f"{lesson}.html").as_uri())
+    slider = page.locator("div.frame-slider").first
+    assert slider.count() == 1, f"{lesson}: no kernel-free slider (gan_helpers.sliders.frame_slider) on the page"
+    image = slider.locator("img")
+    inputs = slider.locator("input[type=range]")
+    before_src, before_alt = image.get_attribute("src"), image.get_attribute("alt")
+    for k in range(inputs.count()):
+        last = inputs.nth(k).get_attribute("max")
+        start = inputs.nth(k).input_value()
+        inputs.nth(k).fill("0" if start != "0" else last)
+    assert image.get_attribute("src") != before_src  # another frame
+    assert image.get_attribute("alt") != before_alt and image.get_attribute("alt")  # and its description
+    assert image.evaluate("i => i.complete && i.naturalWidth > 0")
+    page.close()
+    _check_clean(logs)
