@@ -15,7 +15,6 @@ packs of 2 :cite:p:`lin2018pacgan`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -23,7 +22,7 @@ from torch import nn
 
 from . import toys
 from .mlp import MLPDiscriminator, MLPGenerator
-from .utils import check_choice, check_int
+from .utils import check_choice, check_int, check_nonnegative, check_positive
 
 __all__ = ["DATASETS", "METHODS", "ToySettings", "settings", "make_networks", "make_optimizer"]
 
@@ -86,17 +85,10 @@ class ToySettings:
             check_int(name, getattr(self, name), minimum=1)
         for name in ("unroll", "snapshot_every"):
             check_int(name, getattr(self, name), minimum=0)
-        for name in ("lr_g", "lr_d", "gamma", "clip", "gp_weight"):
-            value = getattr(self, name)
-            if (
-                not isinstance(value, (int, float))
-                or not math.isfinite(value)
-                or value < 0
-                or (name[:2] == "lr" and value == 0)
-            ):
-                raise ValueError(
-                    f"{name} must be a finite number {'> 0' if name[:2] == 'lr' else '>= 0'}, got {value!r}"
-                )
+        for name in ("lr_g", "lr_d"):
+            check_positive(name, getattr(self, name))
+        for name in ("gamma", "clip", "gp_weight"):
+            check_nonnegative(name, getattr(self, name))
         if not isinstance(self.lr_final, (int, float)) or not 0 < self.lr_final <= 1:
             raise ValueError(
                 f"lr_final must be in (0, 1] (the last step's share of the learning rates), got {self.lr_final!r}"

@@ -220,6 +220,8 @@ def test_train_toy_is_one_run_of_train_toys():
         (lambda: toy.train_toys("ring", "unrolled", [0], optimizer="rmsprop"), "adam"),
         (lambda: toy.train_toys("ring", "gan", [0], steps=0), "steps"),
         (lambda: toy.train_toys("ring", "gan", [0], lr_d=float("nan")), "lr_d"),
+        (lambda: toy.train_toys("ring", "gan", [0], lr_g=0.0), r"^lr_g must be > 0, got 0.0$"),
+        (lambda: toy.train_toys("ring", "r1", [0], gamma=-1.0), r"^gamma must be >= 0, got -1.0$"),
         (lambda: toy.sample(torch.nn.Linear(2, 2), 10), "latent_dim"),
         (lambda: toy.sample(toy_train.make_networks(toy_train.settings("gan"), 0)[0], 0), "n"),
     ],
