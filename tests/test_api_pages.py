@@ -12,15 +12,13 @@ import inspect
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, load_script
 
 COMMAND = "python tools/make_api_pages.py"
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("make_api_pages", ROOT / "tools" / "make_api_pages.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("tools/make_api_pages.py")
     return module
 
 
@@ -94,9 +92,7 @@ def test_the_check_fails_for_a_missing_a_stale_and_a_left_over_page(tmp_path):
 
 def test_a_reexported_name_resolves_to_its_own_module():
     pytest.importorskip("sphinx")
-    spec = importlib.util.spec_from_file_location("sphinx_api_pages", ROOT / "tools" / "sphinx_api_pages.py")
-    ext = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ext)
+    ext = load_script("tools/sphinx_api_pages.py")
     reexports = 0
     for name in _tool().api_modules():
         module = importlib.import_module(name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import load_script
 from torch.nn import functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,9 +17,7 @@ SCRIPT = ROOT / "benchmarks" / "bench_dcgan.py"
 
 
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_dcgan", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(SCRIPT)
     return module
 
 

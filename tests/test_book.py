@@ -11,7 +11,7 @@ import re
 
 import pytest
 import yaml
-from conftest import NOTEBOOKS, ROOT
+from conftest import NOTEBOOKS, ROOT, load_script
 from pagecheck import browser  # noqa: F401  (a fixture: headless Chromium)
 
 pytestmark = pytest.mark.slow
@@ -45,9 +45,7 @@ def test_lesson_page_has_launch_buttons_citations_and_maths(built_book):
 
 
 def _api_modules() -> list[str]:
-    spec = importlib.util.spec_from_file_location("make_api_pages", ROOT / "tools" / "make_api_pages.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script("tools/make_api_pages.py")
     return tool.api_modules()
 
 

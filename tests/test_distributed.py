@@ -13,7 +13,6 @@ no dropout (whose masks each rank draws for itself).
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import socket
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.multiprocessing as mp
+from conftest import load_script
 from torch import nn
 
 from gan_helpers import distributed, train
@@ -118,9 +118,7 @@ def worker(rank: int, port: int, folder: str) -> None:
         },
         Path(folder) / f"result{rank}.pt",
     )
-    spec = importlib.util.spec_from_file_location("train_ddp", ROOT / "tools" / "train_ddp.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("tools/train_ddp.py")
     with open(Path(folder) / f"stdout{rank}.txt", "w") as out, contextlib.redirect_stdout(out):
         script.main(
             [

@@ -72,7 +72,8 @@ def problems(nb: dict) -> list[str]:
                     found.append(f"{where}: figure {width} px wide, more than {MAX_PX} ({style.TEXT_WIDTH} in)")
                 if not str(alt).strip():
                     found.append(f"{where}: image without alt text (set metadata mystnb.image.alt)")
-            html = "".join(data.get("text/html", ""))
+            # to_jshtml breaks each frame's base64 into lines ending in a backslash
+            html = "".join(data.get("text/html", "")).replace("\\\n", "")
             frames = FRAME.findall(html)
             if frames:
                 width = _png_width(frames[0])

@@ -1,10 +1,9 @@
 import hashlib
-import importlib.util
 import shutil
 
 import pytest
 import torch
-from conftest import ROOT
+from conftest import load_script
 
 from gan_helpers import metrics, pretrained
 
@@ -147,9 +146,7 @@ def test_build_generator_matches_the_registered_architecture():
 @pytest.mark.parametrize("name", GENERATORS)
 def test_the_rebuild_command_trains_and_writes_a_loadable_file(name, tmp_path, one_thread):
     """tools/train_weights.py on a few steps: the file it writes loads into the registered architecture."""
-    spec = importlib.util.spec_from_file_location("train_weights", ROOT / "tools" / "train_weights.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script("tools/train_weights.py")
     out = tmp_path / "weights.pt"
     assert tool.main([name, "--steps", "3", "--out", str(out), "--eval-every", "2"]) == 0
     G = pretrained.build_generator(name)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
+from conftest import load_script
 
-from conftest import ROOT
-
-_spec = importlib.util.spec_from_file_location("sphinx_offline", ROOT / "tools" / "sphinx_offline.py")
-sphinx_offline = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sphinx_offline)
+sphinx_offline = load_script("tools/sphinx_offline.py")
 
 # what matplotlib's Animation.to_jshtml writes at the top of its output
 FONT_AWESOME = (
