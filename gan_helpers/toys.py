@@ -12,6 +12,7 @@ training loop calls. :mod:`gan_helpers.data` re-exports every name.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from typing import Callable
@@ -68,8 +69,12 @@ def gaussian_1d(n: int, generator: torch.Generator, mean: float = 4.0, std: floa
 def ring_centres(modes: int = 8, radius: float = 2.0) -> torch.Tensor:
     r"""The ``modes`` centres of :func:`ring_2d`, shape ``(modes, 2)``:
     :math:`c_k = r(\cos\tfrac{2\pi k}{K}, \sin\tfrac{2\pi k}{K})`, :math:`k = 0, \dots, K-1`."""
-    modes = check_int("modes", modes, minimum=1)
-    radius = check_positive("radius", radius)
+    return _ring_centres(check_int("modes", modes, minimum=1), check_positive("radius", radius)).clone()
+
+
+@functools.lru_cache(maxsize=32)
+def _ring_centres(modes: int, radius: float) -> torch.Tensor:
+    """Computed once per (modes, radius): the toy trainers draw a batch per run at every step."""
     angle = torch.arange(modes, dtype=torch.float64) * (2 * math.pi / modes)
     return (radius * torch.stack((torch.cos(angle), torch.sin(angle)), dim=1)).to(torch.float32)  # (K, 2)
 
@@ -94,8 +99,11 @@ def grid_centres(side: int = 5, spacing: float = 2.0) -> torch.Tensor:
     Coordinates :math:`(i - \tfrac{s-1}{2})\,\Delta` for :math:`i = 0, \dots, s-1`,
     so the grid is centred on 0: the default is :math:`\{-4, -2, 0, 2, 4\}^2`.
     """
-    side = check_int("side", side, minimum=1)
-    spacing = check_positive("spacing", spacing)
+    return _grid_centres(check_int("side", side, minimum=1), check_positive("spacing", spacing)).clone()
+
+
+@functools.lru_cache(maxsize=32)
+def _grid_centres(side: int, spacing: float) -> torch.Tensor:
     axis = (torch.arange(side, dtype=torch.float64) - (side - 1) / 2) * spacing  # (s,)
     ys, xs = torch.meshgrid(axis, axis, indexing="ij")
     return torch.stack((xs.reshape(-1), ys.reshape(-1)), dim=1).to(torch.float32)  # (s*s, 2)
