@@ -68,19 +68,20 @@ def _judge(D: _Stacked, x: torch.Tensor, s: ToySettings, weights=None) -> torch.
     return D(x.reshape(R, B // s.packing, 2 * s.packing), weights)
 
 
-def _d_loss(D, x_real, x_fake, s: ToySettings, eps=None, weights=None):
-    """D's loss per run (R,), and what it logs (a dict of (R,) tensors)."""
-    real_out, fake_out = _judge(D, x_real, s, weights), _judge(D, x_fake, s, weights)  # (R, B/m) each
-    logs = {}
+def _d_loss(D, x_real, x_fake, s: ToySettings, eps=None, weights=None, log=True):
+    """D's loss per run (R,), and what it logs (a dict of (R,) tensors). One pass of D judges reals and fakes."""
+    both = _judge(D, torch.cat((x_real, x_fake), dim=1), s, weights)  # (R, 2B/m)
+    real_out, fake_out = both.split(x_real.shape[1] // s.packing, dim=1)  # (R, B/m) each
     if s.critic:
         loss = fake_out.mean(1) - real_out.mean(1)
-        logs["wasserstein"] = -loss.detach()
+        logs = {"wasserstein": -loss.detach()}
     else:
-        loss = _bce_d_loss(real_out, fake_out)
-        logs["d_real"], logs["d_fake"] = (
-            torch.sigmoid(real_out).mean(1).detach(),
-            torch.sigmoid(fake_out).mean(1).detach(),
-        )
+        loss, logs = _bce_d_loss(real_out, fake_out), {}
+        if log:  # D's mean probabilities, at the steps the history keeps
+            logs["d_real"], logs["d_fake"] = (
+                torch.sigmoid(real_out).mean(1).detach(),
+                torch.sigmoid(fake_out).mean(1).detach(),
+            )
     if s.gamma:
         r1 = s.gamma / 2 * _input_gradient(D, x_real, s, weights).pow(2).sum(-1).mean(1)
         loss, logs["r1"] = loss + r1, r1.detach()
@@ -111,7 +112,7 @@ def _unrolled_weights(D: _Stacked, opt_d: torch.optim.Adam, x_real, x_fake, s: T
     v = [st["exp_avg_sq"] if st else torch.zeros_like(p) for st, p in zip(state, weights)]
     t = int(state[0]["step"]) if state[0] else 0
     for _ in range(s.unroll):
-        loss, _ = _d_loss(D, x_real, x_fake, s, weights=weights)
+        loss, _ = _d_loss(D, x_real, x_fake, s, weights=weights, log=False)
         grads = torch.autograd.grad(loss.sum(), weights, create_graph=True)
         t += 1
         m = [beta1 * a + (1 - beta1) * g for a, g in zip(m, grads)]
@@ -238,7 +239,7 @@ def train_toys(dataset: str, method: str, seeds: Sequence[int], *, progress: boo
             with torch.no_grad():
                 x_fake = G(z)
             eps = torch.stack([torch.rand(B, generator=g) for g in gens])[..., None] if s.gp_weight else None
-            loss_d, logs = _d_loss(D, x_real, x_fake, s, eps)
+            loss_d, logs = _d_loss(D, x_real, x_fake, s, eps, log=step % s.log_every == 0)
             opt_d.zero_grad()
             loss_d.sum().backward()
             opt_d.step()
