@@ -69,9 +69,8 @@ def _judge(D: _Stacked, x: torch.Tensor, s: ToySettings, weights=None) -> torch.
 
 
 def _d_loss(D, x_real, x_fake, s: ToySettings, eps=None, weights=None, log=True):
-    """D's loss per run (R,), and what it logs (a dict of (R,) tensors). One pass of D judges reals and fakes."""
-    both = _judge(D, torch.cat((x_real, x_fake), dim=1), s, weights)  # (R, 2B/m)
-    real_out, fake_out = both.split(x_real.shape[1] // s.packing, dim=1)  # (R, B/m) each
+    """D's loss per run (R,), and what it logs (a dict of (R,) tensors)."""
+    real_out, fake_out = _judge(D, x_real, s, weights), _judge(D, x_fake, s, weights)  # (R, B/m) each
     if s.critic:
         loss = fake_out.mean(1) - real_out.mean(1)
         logs = {"wasserstein": -loss.detach()}
