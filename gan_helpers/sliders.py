@@ -79,7 +79,7 @@ def frame_slider(
     in order; ``draw`` returns a matplotlib figure (closed here). ``alt`` is
     the images' alternative text; the page adds the sliders' values to it.
     ``start`` gives each slider's first value (default: its first). Returns an
-    :class:`IPython.display.HTML` object, which a notebook shows as the last
+    ``IPython.display.HTML`` object, which a notebook shows as the last
     expression of a cell; its ``.data`` is the HTML text.
     """
     from IPython.display import HTML
