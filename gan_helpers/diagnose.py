@@ -48,9 +48,9 @@ __all__ = ["LABELS", "THRESHOLDS", "Diagnosis", "diagnose", "modes_occupied"]
 #: Each label, and what to try (the course's lessons on it).
 LABELS: dict[str, str] = {
     "divergence": "lower the learning rates; give a critic its constraint (clipping, a gradient penalty); lesson 7",
-    "d_wins": "use the non-saturating loss, slow D down or speed G up, smooth D's labels; lessons 3, 4 and 6",
-    "collapse": "pack D's inputs (PacGAN), unroll D, or penalise D's gradient; lesson 6",
-    "oscillation": "lower the learning rates, lower Adam's beta1, add a zero-centred gradient penalty (R1); lessons 2 and 3",
+    "d_wins": "use the non-saturating loss, or slow D down; lessons 3, 5 and 6",
+    "collapse": "balance the learning rates, pack D's inputs (PacGAN) or unroll D; lesson 6",
+    "oscillation": "lower the learning rates, add instance noise or a zero-centred gradient penalty (R1); lesson 2",
     "healthy": "nothing found: judge the samples themselves as well (lesson 9)",
 }
 #: The thresholds of :func:`diagnose`'s labels; pass ``thresholds={...}`` to change some.
