@@ -101,6 +101,9 @@ def frame_slider(
     unknown = set(start) - set(names)
     if unknown:
         raise ValueError(f"start names sliders that do not exist: {sorted(unknown)}; sliders: {names}")
+    for name, vals in zip(names, values):
+        if name in start and start[name] not in vals:
+            raise ValueError(f"start[{name!r}] = {start[name]!r} is not one of the slider's values {vals}")
     first = [vals.index(start[name]) if name in start else 0 for name, vals in zip(names, values)]
     frames = []
     grid = itertools.product(*values)

@@ -94,6 +94,7 @@ def test_quantised_frames_are_smaller_and_look_the_same():
         ({"sliders": {"a": range(21), "b": range(20)}}, "420 frames, more than MAX_FRAMES = 400"),
         ({"alt": "  "}, "alt must describe"),
         ({"start": {"c": 1}}, r"start names sliders that do not exist: \['c'\]"),
+        ({"start": {"a": 5}}, r"start\['a'\] = 5 is not one of the slider's values \[0, 1\]"),
     ],
 )
 def test_bad_input_is_named(kwargs, message):
