@@ -11,6 +11,16 @@ import torch.nn.functional as F
 from gan_helpers import metrics
 from gan_helpers.data import load_mnist
 
+#: every metric that takes a batch of images and checks it with check_images
+IMAGE_METRICS = [
+    metrics.predict,
+    metrics.class_histogram,
+    metrics.classes_covered,
+    metrics.kl_to_uniform,
+    metrics.classifier_score,
+    metrics.classifier_features,
+]
+
 
 @pytest.fixture(scope="module")
 def heldout():
@@ -246,17 +256,7 @@ GOOD = torch.zeros(4, 1, 28, 28)
     ],
     ids=["numpy", "uint8", "int64", "no-channel", "flat", "rgb", "empty", "nan", "0-255", "below"],
 )
-@pytest.mark.parametrize(
-    "metric",
-    [
-        metrics.predict,
-        metrics.class_histogram,
-        metrics.classes_covered,
-        metrics.kl_to_uniform,
-        metrics.classifier_score,
-        metrics.classifier_features,
-    ],
-)
+@pytest.mark.parametrize("metric", IMAGE_METRICS)
 def test_bad_images_raise_a_helpful_error(metric, images, match):
     with pytest.raises(ValueError, match=match):
         metric(images)
@@ -460,17 +460,7 @@ def test_every_metric_uses_the_classifier_it_is_given(heldout):
     assert metrics.frechet_distance(images[:20], images[20:], classifier=model) == pytest.approx(expected_fd, rel=1e-9)
 
 
-@pytest.mark.parametrize(
-    "metric",
-    [
-        metrics.predict,
-        metrics.class_histogram,
-        metrics.classes_covered,
-        metrics.kl_to_uniform,
-        metrics.classifier_score,
-        metrics.classifier_features,
-    ],
-)
+@pytest.mark.parametrize("metric", IMAGE_METRICS)
 def test_bad_images_message_starts_with_the_argument_name(metric):
     with pytest.raises(
         ValueError,
