@@ -159,10 +159,10 @@ def mode_metrics(samples: torch.Tensor, dataset: str) -> ModeMetrics:
     :func:`~gan_helpers.toys.ring_2d`) or ``"grid"`` (25 modes on the 5 x 5
     grid :math:`\{-4, -2, 0, 2, 4\}^2`, :func:`~gan_helpers.toys.grid_2d`),
     with the standard deviation :math:`\sigma` of the course's data at its
-    defaults (:data:`BENCHMARKS`): 0.02 for both. The ring's settings are
-    those of :cite:t:`metz2017unrolled`; :cite:t:`lin2018pacgan` drew their
-    grid with :math:`\sigma` = 0.05, for which the radius :math:`3\sigma` is
-    0.15 rather than the 0.06 used here. With :math:`c_k` the centres:
+    defaults (:data:`BENCHMARKS`): 0.02 for the ring, as in
+    :cite:t:`metz2017unrolled`, and 0.05 for the grid, as in
+    :cite:t:`lin2018pacgan`, so that the radius :math:`3\sigma` is 0.06 and
+    0.15. With :math:`c_k` the centres:
 
     * a sample :math:`x` is *high quality* when
       :math:`\min_k \lVert x - c_k\rVert \le 3\sigma`

@@ -109,13 +109,15 @@ def _grid_centres(side: int, spacing: float) -> torch.Tensor:
     return torch.stack((xs.reshape(-1), ys.reshape(-1)), dim=1).to(torch.float32)  # (s*s, 2)
 
 
-def grid_2d(n: int, generator: torch.Generator, side: int = 5, spacing: float = 2.0, std: float = 0.02) -> torch.Tensor:
+def grid_2d(n: int, generator: torch.Generator, side: int = 5, spacing: float = 2.0, std: float = 0.05) -> torch.Tensor:
     r"""``n`` points from a ``side`` x ``side`` grid of Gaussians, shape ``(n, 2)``.
 
     .. math:: p(x) = \frac1{s^2} \sum_{k} \mathcal N\big(x;\, c_k,\, \sigma^2 I\big)
 
     with centres :math:`c_k` from :func:`grid_centres` and :math:`\sigma` =
-    ``std`` (the 25-mode grid of :cite:t:`lin2018pacgan`, who used std 0.05).
+    ``std``; the defaults (25 modes, spacing 2, std 0.05) are the grid of
+    :cite:t:`lin2018pacgan` and of a notebook released with
+    :cite:t:`srivastava2017veegan`.
     Each point picks its mode uniformly at random. Float32, on
     ``generator``'s device.
     """
