@@ -5,13 +5,16 @@
 * :mod:`gan_helpers.toys`: the toy distributions
   (:func:`~gan_helpers.toys.gaussian_1d`, :func:`~gan_helpers.toys.ring_2d`,
   :func:`~gan_helpers.toys.grid_2d`), their mode centres and
-  :func:`~gan_helpers.toys.make_sampler`.
+  :func:`~gan_helpers.toys.make_sampler`;
+* :mod:`gan_helpers.images`: :func:`~gan_helpers.images.load_image_folder`,
+  a folder of your own PNG or JPEG images, scaled as the digits are.
 
-Every name of both modules is re-exported here.
+Every name of the three modules is re-exported here.
 """
 
 from __future__ import annotations
 
+from .images import CHANNELS, IMAGE_EXTENSIONS, LUMA_WEIGHTS, RESAMPLING, image_files, load_image_folder
 from .mnist import BUNDLED_SEED, BUNDLED_TRAIN_SIZE, SOURCES, SPLITS, default_cache_dir, load_mnist
 from .toys import gaussian_1d, grid_2d, grid_centres, make_sampler, ring_2d, ring_centres
 
@@ -28,4 +31,10 @@ __all__ = [
     "grid_2d",
     "grid_centres",
     "make_sampler",
+    "IMAGE_EXTENSIONS",
+    "CHANNELS",
+    "RESAMPLING",
+    "LUMA_WEIGHTS",
+    "image_files",
+    "load_image_folder",
 ]
