@@ -15,11 +15,19 @@ that re-running a lesson changes only what really changed:
   widgets (sliders, ``interact``) keep their state.
 
 ``--freeze-only`` applies the second step to notebooks without running them.
+
+Each run also records, in ``book/lesson_times.csv``, the notebook's wall
+time, the CPU seconds of its kernel (user + system, all threads, read
+from ``resource.getrusage`` in the kernel after the last cell) and the
+machine's load, and updates the lesson table of ``book/intro.md`` from it
+(``tools/lesson_times.py``).
 """
 
 from __future__ import annotations
 
 import html
+import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,6 +35,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+sys.path.insert(0, str(Path(__file__).parent))
+import lesson_times  # noqa: E402
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -89,8 +100,17 @@ def freeze_progress_bars(nb) -> int:
     return frozen
 
 
+# run in the kernel after the lesson's last cell, then removed: the kernel's CPU seconds so far
+CPU_PROBE = (
+    "import json as _json, resource as _resource\n"
+    "_usage = [_resource.getrusage(w) for w in (_resource.RUSAGE_SELF, _resource.RUSAGE_CHILDREN)]\n"
+    "print(_json.dumps(sum(u.ru_utime + u.ru_stime for u in _usage)))"
+)
+
+
 def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(CPU_PROBE))
     start = time.perf_counter()
     client = NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     try:
@@ -103,6 +123,9 @@ def execute(path: Path) -> float:
         print(f"{path}: a cell failed; the notebook as far as it ran is in {failed}", flush=True)
         raise
     elapsed = time.perf_counter() - start
+    probe = nb.cells.pop()
+    cpu = json.loads("".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout"))
+    lesson_times.record(path, wall_s=elapsed, cpu_s=cpu, load=os.getloadavg()[0])
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     freeze_progress_bars(nb)
