@@ -46,12 +46,12 @@ book: venv
 	@echo "The course: file://$(CURDIR)/_build/html/index.html"
 
 test: venv
-	$(BIN)/python -m pytest -ra
+	$(BIN)/python -m pytest -ra --durations=25
 
 test-fast: venv
 	$(BIN)/python -m pytest -ra tests -m "not slow"
 
-RUFF_PATHS := gan_helpers tools benchmarks tests notebooks
+RUFF_PATHS := gan_helpers tools benchmarks tests notebooks book/figures conftest.py
 format: venv
 	$(BIN)/ruff format $(RUFF_PATHS)
 	$(BIN)/ruff check --fix $(RUFF_PATHS)

@@ -30,7 +30,9 @@ def test_record_replaces_a_row_and_rewrites_only_that_cell(tmp_path):
         "| 1 | [One](../notebooks/01_one.ipynb) | – | nothing | a |\n"
         "| 2 | [Two](../notebooks/02_two.ipynb) | 9.9 min | digits | b |\n"
     )
-    lesson_times.record(ROOT / "notebooks" / "01_one.ipynb", wall_s=80.04, cpu_s=150.0, load=1.26, path=csv, intro=intro)
+    lesson_times.record(
+        ROOT / "notebooks" / "01_one.ipynb", wall_s=80.04, cpu_s=150.0, load=1.26, path=csv, intro=intro
+    )
     lesson_times.record(ROOT / "notebooks" / "01_one.ipynb", wall_s=60.0, cpu_s=93.0, load=0.5, path=csv, intro=intro)
     rows = lesson_times.read(csv)
     assert list(rows) == ["01_one"] and (rows["01_one"]["wall_s"], rows["01_one"]["cpu_s"]) == (60.0, 93.0)
@@ -41,7 +43,9 @@ def test_record_replaces_a_row_and_rewrites_only_that_cell(tmp_path):
 @pytest.mark.slow
 def test_execute_measures_the_kernels_cpu_time(tmp_path, monkeypatch):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import time\nt = time.process_time()\nwhile time.process_time() - t < 1.5: pass")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("import time\nt = time.process_time()\nwhile time.process_time() - t < 1.5: pass")
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "notebooks" / "03_busy.ipynb"
     path.parent.mkdir()

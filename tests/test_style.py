@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = ["gan_helpers", "tools", "benchmarks", "tests", "notebooks"]
+TARGETS = ["gan_helpers", "tools", "benchmarks", "tests", "notebooks", "book/figures", "conftest.py"]
 CODE_COLUMN = 88  # characters; notebooks/ruff.toml sets the same line length
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

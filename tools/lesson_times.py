@@ -42,7 +42,9 @@ def minutes(cpu_s: float) -> str:
     return f"{cpu_s / 60:.1f} min"
 
 
-def record(notebook: Path, *, wall_s: float, cpu_s: float, load: float, path: Path | None = None, intro: Path | None = None) -> None:
+def record(
+    notebook: Path, *, wall_s: float, cpu_s: float, load: float, path: Path | None = None, intro: Path | None = None
+) -> None:
     """Store one run of ``notebook`` in ``path`` (replacing its earlier row), then update ``intro``."""
     path, intro = CSV if path is None else path, INTRO if intro is None else intro
     rows = read(path)

@@ -84,14 +84,25 @@ def draw() -> plt.Figure:
         ax.text(x + 0.12, y + 0.36, re.split(r"[:,]", name)[0], ha="left", va="center", fontsize=9, weight="bold")
         ax.text(x + 0.12, y + 0.14, RUNGS[page], ha="left", va="center", fontsize=8, color="0.15")
         if i:
-            ax.add_patch(FancyArrowPatch((x - dx + 0.25, y - rise + h + 0.02), (x + 0.25, y - 0.02),
-                                         arrowstyle="-|>", mutation_scale=8, lw=0.8, color="0.4"))
+            ax.add_patch(
+                FancyArrowPatch(
+                    (x - dx + 0.25, y - rise + h + 0.02),
+                    (x + 0.25, y - 0.02),
+                    arrowstyle="-|>",
+                    mutation_scale=8,
+                    lw=0.8,
+                    color="0.4",
+                )
+            )
     top = n * rise
     ax.text(0.1, top - 0.05, "Parts of the book", ha="left", va="top", fontsize=8, weight="bold")
     for k, part in enumerate(parts):  # the legend of parts, top left, above the lowest rungs
         y = top - 0.45 - k * 0.3
-        ax.add_patch(FancyBboxPatch((0.1, y), 0.3, 0.18, boxstyle="round,pad=0.02", facecolor=FILLS[k % len(FILLS)],
-                                    edgecolor="0.3", lw=0.8))
+        ax.add_patch(
+            FancyBboxPatch(
+                (0.1, y), 0.3, 0.18, boxstyle="round,pad=0.02", facecolor=FILLS[k % len(FILLS)], edgecolor="0.3", lw=0.8
+            )
+        )
         ax.text(0.5, y + 0.09, part, ha="left", va="center", fontsize=8)
     extra = appendices()
     if extra:  # bottom right, under the highest rungs

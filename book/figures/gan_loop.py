@@ -36,18 +36,23 @@ def draw() -> plt.Figure:
     ax.set(xlim=(0, 10.4), ylim=(-0.4, 5.2))
     ax.axis("off")
     for (x, y), text, color in BOXES.values():
-        ax.add_patch(FancyBboxPatch((x - 0.9, y - 0.45), 1.8, 0.9, boxstyle="round,pad=0.05",
-                                    facecolor=color, edgecolor="k", lw=1))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - 0.9, y - 0.45), 1.8, 0.9, boxstyle="round,pad=0.05", facecolor=color, edgecolor="k", lw=1
+            )
+        )
         ax.text(x, y, text, ha="center", va="center", fontsize=9)
 
     def arrow(a, b, **kw):
-        ax.add_patch(FancyArrowPatch(a, b, **{"arrowstyle": "-|>", "mutation_scale": 12, "lw": 1.2, "color": "k", **kw}))
+        ax.add_patch(
+            FancyArrowPatch(a, b, **{"arrowstyle": "-|>", "mutation_scale": 12, "lw": 1.2, "color": "k", **kw})
+        )
 
-    arrow((1.95, 3.6), (2.65, 3.6))                       # z -> G
-    arrow((4.55, 3.6), (5.15, 3.6))                       # G -> G(z)
-    arrow((7.05, 3.4), (8.2, 2.9))                        # G(z) -> D
-    arrow((7.05, 1.4), (8.2, 1.9))                        # x -> D
-    arrow((9.55, 2.4), (10.3, 2.4))                       # D -> P(real)
+    arrow((1.95, 3.6), (2.65, 3.6))  # z -> G
+    arrow((4.55, 3.6), (5.15, 3.6))  # G -> G(z)
+    arrow((7.05, 3.4), (8.2, 2.9))  # G(z) -> D
+    arrow((7.05, 1.4), (8.2, 1.9))  # x -> D
+    arrow((9.55, 2.4), (10.3, 2.4))  # D -> P(real)
     ax.text(9.95, 2.65, "P(real)", ha="center", va="bottom", fontsize=8)
     ax.text(8.6, 0.35, "D learns: real → 1, synthetic → 0", ha="center", fontsize=8, color="tab:orange")
     arrow((8.6, 2.9), (3.6, 4.1), connectionstyle="arc3,rad=0.35", linestyle="--", color="tab:blue")  # feedback
