@@ -9,10 +9,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "book" / "figures"))
 import course_map  # noqa: E402
-
-
-def _svg_texts(svg: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r"<text\b[^>]*>(.*?)</text>", svg, re.S)]
+from svg_figure import texts as _svg_texts  # noqa: E402
 
 
 def test_every_lesson_has_a_rung_and_the_map_follows_the_toc():

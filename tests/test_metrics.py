@@ -471,15 +471,7 @@ def test_bad_images_message_starts_with_the_argument_name(metric):
 
 @pytest.mark.parametrize(
     "metric",
-    [
-        metrics.predict,
-        metrics.class_histogram,
-        metrics.classes_covered,
-        metrics.kl_to_uniform,
-        metrics.classifier_score,
-        metrics.classifier_features,
-        lambda images, **kw: metrics.frechet_distance(images, images, **kw),
-    ],
+    [*IMAGE_METRICS, lambda images, **kw: metrics.frechet_distance(images, images, **kw)],
 )
 def test_every_metric_passes_its_batch_size_on(metric):
     with pytest.raises(ValueError, match=r"^batch_size must be an integer >= 1, got 0$"):

@@ -7,7 +7,6 @@ folder outside the repository, as it does on Colab.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import shutil
@@ -218,16 +217,11 @@ def test_label_smoothing_is_called_by_its_name(path):
             assert "label easing" not in prose.lower(), f"cell {i}: say 'two-sided label smoothing'"
 
 
-def _svg_texts(svg: str) -> list[str]:
-    """The text of every <text> element of an SVG, in order, whitespace-normalised."""
-    texts = re.findall(r"<text\b[^>]*>(.*?)</text>", svg, re.S)
-    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", t)).split()) for t in texts]
-
-
 def test_lesson_0_diagram_is_the_one_its_script_draws(tmp_path):
     """book/figures/gan_loop.svg is committed; redrawn now, it must carry the same labels in the same order."""
     sys.path.insert(0, str(ROOT / "book" / "figures"))
     import gan_loop
+    from svg_figure import texts as _svg_texts
 
     committed = (ROOT / "book" / "figures" / "gan_loop.svg").read_text()
     fresh = gan_loop.save(tmp_path / "gan_loop.svg").read_text()
@@ -247,6 +241,9 @@ def test_lesson_0_diagram_is_the_one_its_script_draws(tmp_path):
 
 
 def test_svg_texts_reads_labels_back():
+    sys.path.insert(0, str(ROOT / "book" / "figures"))
+    from svg_figure import texts as _svg_texts
+
     svg = '<svg><text x="1">generator <tspan>$G$</tspan></text><g><text>P(real)</text></g></svg>'
     assert _svg_texts(svg) == ["generator $G$", "P(real)"]
 

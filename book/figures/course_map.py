@@ -23,6 +23,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).parent))
+import svg_figure  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).with_suffix(".svg")
 # Okabe-Ito (gan_helpers.style.PALETTE), lightened for box fills: one per part of the book
@@ -115,11 +118,7 @@ def draw() -> plt.Figure:
 
 def save(path: Path = OUT) -> Path:
     """Write the map as an SVG whose bytes depend only on this script, the book's pages and matplotlib."""
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "course-map"}):
-        fig = draw()
-        fig.savefig(path, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    return path
+    return svg_figure.save(draw, path, "course-map")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).parent))
+import svg_figure  # noqa: E402
+
 OUT = Path(__file__).with_suffix(".svg")
 
 # (x, y) centres of the boxes, in axis units (0..10 by 0..5)
@@ -63,11 +66,7 @@ def draw() -> plt.Figure:
 
 def save(path: Path = OUT) -> Path:
     """Write the diagram as an SVG whose bytes depend only on this script and matplotlib's version."""
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gan-loop"}):
-        fig = draw()
-        fig.savefig(path, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    return path
+    return svg_figure.save(draw, path, "gan-loop")
 
 
 if __name__ == "__main__":
