@@ -162,8 +162,7 @@ def test_the_loop_reproduces_its_histories_from_before_objectives_exactly():
 
     On the machine that recorded them the histories are bitwise equal. Another CPU's float32
     kernels round a few sums differently (seen: up to 2 ulps of a loss near 1.4, 1.2e-7, on an
-    AVX2-only CPU), so the values are compared within 1e-6; a changed loss, label or step
-    order moves them by 1e-3 or more.
+    AVX2-only CPU), so the values are compared within 1e-6.
     """
     recorded = json.loads((HERE / "data" / "histories_before_objectives.json").read_text())
     assert len(recorded) == 7
