@@ -157,7 +157,7 @@ def tiny(style="modern", hidden=(16,)):
     return MLPGenerator(4, out_shape=(2,), hidden=hidden, style=style), MLPDiscriminator((2,), (16,), style=style)
 
 
-def test_the_loop_reproduces_its_histories_from_before_objectives_exactly():
+def test_the_loop_reproduces_its_histories_from_before_objectives_to_float32_rounding():
     """Recorded with the loop of commit 3afd085 (before objectives): same losses, same weights.
 
     On the machine that recorded them the histories are bitwise equal. Another CPU's float32
