@@ -45,8 +45,11 @@ book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The course: file://$(CURDIR)/_build/html/index.html"
 
+# two workers (pytest-xdist): every lesson runs on one CPU thread, so two run at once;
+# --dist loadfile keeps each notebook's cells, and each test module, on one worker
+TEST_JOBS ?= 2
 test: venv
-	$(BIN)/python -m pytest -ra --durations=25
+	$(BIN)/python -m pytest -ra --durations=25 -n $(TEST_JOBS) --dist loadfile
 
 test-fast: venv
 	$(BIN)/python -m pytest -ra tests -m "not slow"

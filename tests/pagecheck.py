@@ -134,6 +134,9 @@ def audit(browser, path: Path, label: str | None = None) -> Audit:
     """Open ``path`` with the network blocked and check it as a reader would see it."""
     result = Audit(page=label or path.name)
     page = browser.new_page(viewport={"width": 1280, "height": 2000})
+    # `make test` runs two workers, so a page may load beside a lesson's training: it gets
+    # four times Playwright's default of 30 s
+    page.set_default_timeout(120_000)
     failed: list[tuple[str, str, str]] = []
     page.route(re.compile(r"^(?!file:)"), lambda route: route.abort())
     page.on("request", lambda req: result.requests.append(req.url))
