@@ -267,3 +267,13 @@ def test_published_rows_are_within_each_benchmark_s_range():
     assert {row[0] for row in toy.PUBLISHED} == {"VEEGAN Table 1", "PacGAN Table 1"}
     for source, dataset, method, modes, quality, trials in toy.PUBLISHED:
         assert 0 <= modes <= len(toy.BENCHMARKS[dataset][0]) and 0 <= quality <= 1 and trials >= 5, (source, method)
+
+
+@pytest.mark.parametrize("dataset", ["ring", "grid"])
+def test_real_batches_are_each_runs_own_sampler_draws_exactly(dataset):
+    """The trainer draws every run's reals at once; each run's batch is its sampler's, bit for bit."""
+    seeds = [4, 0, 11]
+    batched = toy_train._draw_real(dataset, 33, [torch.Generator().manual_seed(s) for s in seeds])
+    one_by_one = torch.stack([toy_train.DATASETS[dataset](33, torch.Generator().manual_seed(s)) for s in seeds])
+    assert batched.shape == (3, 33, 2)
+    assert torch.equal(batched, one_by_one)
