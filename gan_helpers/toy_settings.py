@@ -15,6 +15,7 @@ packs of 2 :cite:p:`lin2018pacgan`.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import torch
@@ -24,10 +25,26 @@ from . import toys
 from .mlp import MLPDiscriminator, MLPGenerator
 from .utils import check_choice, check_int, check_nonnegative, check_positive
 
-__all__ = ["DATASETS", "METHODS", "ToySettings", "settings", "make_networks", "make_optimizer"]
+__all__ = ["DATASETS", "METHODS", "ToySettings", "settings", "make_networks", "make_optimizer", "draw_real"]
 
 #: The benchmarks, by name: their samplers.
 DATASETS = {"ring": toys.ring_2d, "grid": toys.grid_2d}
+
+#: Each benchmark's mixture, as its sampler's defaults give it: (centres (K, 2), std).
+_MIXTURES = {
+    "ring": (toys.ring_centres(), inspect.signature(toys.ring_2d).parameters["std"].default),
+    "grid": (toys.grid_centres(), inspect.signature(toys.grid_2d).parameters["std"].default),
+}
+
+
+def draw_real(dataset: str, B: int, gens) -> torch.Tensor:
+    """(R, B, 2): for each run, ``DATASETS[dataset](B, g)`` from its own generator ``g``, the same draws in
+    the same order (B mode indices, then B x 2 normals), then one gather and one scale for every run."""
+    centres, std = _MIXTURES[dataset]
+    modes = torch.stack([torch.randint(len(centres), (B,), generator=g) for g in gens])  # (R, B)
+    noise = torch.stack([torch.randn(B, 2, generator=g) for g in gens])  # (R, B, 2)
+    return centres[modes] + std * noise
+
 
 #: Each method's defaults, over those of :class:`ToySettings`.
 METHODS: dict[str, dict] = {

@@ -31,7 +31,6 @@ were not (``ToyRuns.diverged``); the others go on.
 
 from __future__ import annotations
 
-import inspect
 import math
 import time
 from dataclasses import dataclass, field
@@ -43,9 +42,9 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from . import toy_metrics, toys
+from . import toy_metrics
 from .ensemble import _Stacked
-from .toy_settings import DATASETS, METHODS, ToySettings, make_networks, make_optimizer, settings
+from .toy_settings import DATASETS, METHODS, ToySettings, draw_real, make_networks, make_optimizer, settings
 from .utils import check_choice
 
 __all__ = ["ToyRuns", "train_toys", "DATASETS", "METHODS", "ToySettings", "settings", "make_networks"]
@@ -190,22 +189,6 @@ class ToyRuns:
         return pd.DataFrame(rows)
 
 
-#: Each benchmark's mixture, as its sampler's defaults give it: (centres (K, 2), std).
-_MIXTURES = {
-    "ring": (toys.ring_centres(), inspect.signature(toys.ring_2d).parameters["std"].default),
-    "grid": (toys.grid_centres(), inspect.signature(toys.grid_2d).parameters["std"].default),
-}
-
-
-def _draw_real(dataset: str, B: int, gens) -> torch.Tensor:
-    """(R, B, 2): for each run, ``DATASETS[dataset](B, g)`` from its own generator ``g``, the same draws in
-    the same order (B mode indices, then B x 2 normals), then one gather and one scale for every run."""
-    centres, std = _MIXTURES[dataset]
-    modes = torch.stack([torch.randint(len(centres), (B,), generator=g) for g in gens])  # (R, B)
-    noise = torch.stack([torch.randn(B, 2, generator=g) for g in gens])  # (R, B, 2)
-    return centres[modes] + std * noise
-
-
 def train_toys(dataset: str, method: str, seeds: Sequence[int], *, progress: bool = True, **options) -> ToyRuns:
     """Train one toy GAN per seed of ``seeds`` on ``dataset`` (``"ring"`` or ``"grid"``) with ``method``, all at once.
 
@@ -246,7 +229,7 @@ def train_toys(dataset: str, method: str, seeds: Sequence[int], *, progress: boo
                 opt.param_groups[0]["lr"] = share * lr
         d_logs = []
         for _ in range(s.d_steps):
-            x_real = _draw_real(dataset, B, gens)
+            x_real = draw_real(dataset, B, gens)
             z = torch.stack([torch.randn(B, L, generator=g) for g in gens])  # (R, B, L)
             with torch.no_grad():
                 x_fake = G(z)

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch.func import functional_call
 
-from gan_helpers import data, objectives, toy, toy_train
+from gan_helpers import data, objectives, toy, toy_settings, toy_train
 from gan_helpers import train as T
 from gan_helpers.pacgan import Packed
 
@@ -273,7 +273,7 @@ def test_published_rows_are_within_each_benchmark_s_range():
 def test_real_batches_are_each_runs_own_sampler_draws_exactly(dataset):
     """The trainer draws every run's reals at once; each run's batch is its sampler's, bit for bit."""
     seeds = [4, 0, 11]
-    batched = toy_train._draw_real(dataset, 33, [torch.Generator().manual_seed(s) for s in seeds])
+    batched = toy_settings.draw_real(dataset, 33, [torch.Generator().manual_seed(s) for s in seeds])
     one_by_one = torch.stack([toy_train.DATASETS[dataset](33, torch.Generator().manual_seed(s)) for s in seeds])
     assert batched.shape == (3, 33, 2)
     assert torch.equal(batched, one_by_one)
