@@ -158,12 +158,21 @@ def test_train_single_rejects_bad_input():
 
 
 def test_simulate_restores_the_thread_setting():
-    before = torch.get_num_threads()
-    point.sweep([0], [1e-2], num_steps=5, threads=1)
-    assert torch.get_num_threads() == before
-    seen = []
-    point.train_single(0, 1e-2, 1e-2, num_steps=2, callback=lambda *_: seen.append(torch.get_num_threads()))
-    assert seen == [1, 1] and torch.get_num_threads() == before
+    outer = torch.get_num_threads()
+    torch.set_num_threads(2)  # not the runs' 1, so that a run left on the caller's setting shows
+    try:
+        point.sweep([0], [1e-2], num_steps=5, threads=1)
+        assert torch.get_num_threads() == 2
+        seen = []
+        point.train_single(0, 1e-2, 1e-2, num_steps=2, callback=lambda *_: seen.append(torch.get_num_threads()))
+        assert seen == [1, 1] and torch.get_num_threads() == 2
+        seen.clear()
+        point.train_single(
+            0, 1e-2, 1e-2, num_steps=1, threads=None, callback=lambda *_: seen.append(torch.get_num_threads())
+        )
+        assert seen == [2]  # None leaves the caller's setting
+    finally:
+        torch.set_num_threads(outer)
     with pytest.raises(ValueError, match="threads"):
         point.sweep([0], [1e-2], num_steps=5, threads=0)
 
@@ -248,3 +257,16 @@ def test_train_single_init_scale_scales_the_starting_weights():
     small = point.train_single(4, 1e-12, 1e-12, num_steps=1, init_scale=0.1)
     assert small.w[0] == pytest.approx(0.1 * full.w[0], rel=1e-6)
     assert small.b[0] == pytest.approx(0.1 * full.b[0], rel=1e-6)
+
+
+def test_the_divergence_message_gives_the_values_of_that_step_in_order():
+    """The message's w and b are G's parameters after the failing step, then D's loss (here the overflow) and G's."""
+    kept = {}
+    with pytest.raises(FloatingPointError) as err:
+        point.train_single(0, 1e38, 1e38, optimizer="sgd", callback=lambda step, G, D: kept.update(G=G), **SHORT)
+    fields = dict(part.split("=") for part in str(err.value).split(": ", 1)[1].split(", "))
+    assert list(fields) == ["w", "b", "loss_d", "loss_g"]
+    G = kept["G"]  # the same module, stepped once more before the check failed
+    assert float(fields["w"]) == G.linear.weight.item() and float(fields["b"]) == G.linear.bias.item()
+    assert float(fields["w"]) != float(fields["b"])
+    assert float(fields["loss_d"]) == math.inf and math.isfinite(float(fields["loss_g"]))

@@ -38,6 +38,8 @@ def test_uniforms_per_step_by_hand():
         (0.0, 0.89, 1.0, False),
         (0.05, 2.95, 3.0, True),
         (0.05, 1.0, 3.0, False),
+        (0.0, 0.1, 0.0, False),  # |b - target| equal to the tolerance (exactly 0.1 here) is not within it
+        (0.0, -0.1, 0.0, False),
     ],
 )
 def test_is_success_by_hand(w, b, target, expected):
@@ -92,6 +94,10 @@ def test_initial_values_are_nine_uniforms_in_the_documented_order():
         D.hidden.weight[:, 0].tolist() == values["d_w1"].tolist()
         and D.out.weight[0].tolist() == values["d_w2"].tolist()
     )
+    G1, _ = point.make_models(_gen(2))  # the default scale is 1: uniforms on [-1, 1]
+    assert G1.linear.weight.item() == (torch.rand(1, generator=_gen(2)) * 2 - 1).item()
+    with pytest.raises(ValueError, match="^init_scale must be"):
+        point.make_models(_gen(2), 0.0)
 
 
 @pytest.mark.parametrize(
