@@ -112,3 +112,33 @@ def test_initial_values_are_nine_uniforms_in_the_documented_order():
 def test_momentum_is_checked(options, message):
     with pytest.raises(ValueError, match=message):
         C.PointConfig(**options)
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("num_steps", 0, "num_steps must be an integer >= 1, got 0"),
+        ("num_steps", 1.5, "num_steps must be an integer, got 1.5"),
+        ("batch_size", 0, "batch_size must be an integer >= 1, got 0"),
+        ("target", math.nan, "target must be a finite number, got nan"),
+        ("optimizer", "rmsprop", "optimizer must be one of ('adam', 'sgd'), got 'rmsprop'"),
+        ("betas", (1.0, 0.9), "betas[0] must be in [0, 1), got 1.0"),
+        ("init_scale", 0.0, "init_scale must be > 0, got 0.0"),
+        ("real_label", 1.5, "real_label must be in [0, 1], got 1.5"),
+        ("fake_label", -0.1, "fake_label must be in [0, 1], got -0.1"),
+        ("fake_weight", 0.0, "fake_weight must be > 0, got 0.0"),
+        ("d_weight_decay", -1.0, "d_weight_decay must be >= 0, got -1.0"),
+        ("noise_scale", -0.1, "noise_scale must be >= 0, got -0.1"),
+        ("noise_draws", 0, "noise_draws must be an integer >= 1, got 0"),
+        ("r1_gamma", -1.0, "r1_gamma must be >= 0, got -1.0"),
+    ],
+)
+def test_every_field_is_checked_and_named_in_full(field, value, message):
+    with pytest.raises(ValueError) as err:
+        C.PointConfig(**{field: value})
+    assert str(err.value) == message
+
+
+def test_the_smallest_allowed_values_are_accepted():
+    config = C.PointConfig(num_steps=1, batch_size=1, noise_draws=1, real_label=1.0, fake_label=0.0, d_weight_decay=0.0)
+    assert (config.num_steps, config.batch_size, config.noise_draws) == (1, 1, 1)

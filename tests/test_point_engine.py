@@ -132,3 +132,18 @@ def test_theta_d_of_reads_a_parameter_dict_row_by_row():
     params = {"d_w1": [[1.0, 2.0]], "d_b1": [[3.0, 4.0]], "d_w2": [[5.0, 6.0]], "d_b2": [7.0]}
     assert E.theta_d_of(params).tolist() == [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]]
     assert math.isclose(E.per_run_values([1.0, 2.0], 3)[2, 1].item(), 2.0)
+
+
+def test_per_run_values_are_float32_whatever_they_come_as():
+    """The engine's parameters are float32: integer or float64 grids are converted, rows are kept as given."""
+    for values in ([1, 2], np.array([1.0, 2.0], dtype=np.float64)):
+        v = E.per_run_values(values, 3)
+        assert v.dtype == torch.float32 and v.tolist() == [[1.0, 2.0]] * 3
+    rows = E.per_run_values(np.array([[1.0, 2.0], [3.0, 4.0]]), 2)
+    assert rows.dtype == torch.float32 and rows.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_theta_d_of_gives_float32_from_float64_parameters():
+    params = {k: np.array([[0.5] * n], dtype=np.float64) for k, n in (("d_w1", 2), ("d_b1", 2), ("d_w2", 2))}
+    theta = E.theta_d_of({**params, "d_b2": np.array([0.25])})
+    assert theta.dtype == torch.float32 and theta.tolist() == [[0.5] * 6 + [0.25]]
