@@ -15,13 +15,12 @@ packs of 2 :cite:p:`lin2018pacgan`.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from . import toys
+from . import toy_metrics, toys
 from .mlp import MLPDiscriminator, MLPGenerator
 from .utils import check_choice, check_int, check_nonnegative, check_positive
 
@@ -30,17 +29,11 @@ __all__ = ["DATASETS", "METHODS", "ToySettings", "settings", "make_networks", "m
 #: The benchmarks, by name: their samplers.
 DATASETS = {"ring": toys.ring_2d, "grid": toys.grid_2d}
 
-#: Each benchmark's mixture, as its sampler's defaults give it: (centres (K, 2), std).
-_MIXTURES = {
-    "ring": (toys.ring_centres(), inspect.signature(toys.ring_2d).parameters["std"].default),
-    "grid": (toys.grid_centres(), inspect.signature(toys.grid_2d).parameters["std"].default),
-}
-
 
 def draw_real(dataset: str, B: int, gens) -> torch.Tensor:
     """(R, B, 2): for each run, ``DATASETS[dataset](B, g)`` from its own generator ``g``, the same draws in
     the same order (B mode indices, then B x 2 normals), then one gather and one scale for every run."""
-    centres, std = _MIXTURES[dataset]
+    centres, std = toy_metrics.BENCHMARKS[dataset]  # the sampler's defaults
     modes = torch.stack([torch.randint(len(centres), (B,), generator=g) for g in gens])  # (R, B)
     noise = torch.stack([torch.randn(B, 2, generator=g) for g in gens])  # (R, B, 2)
     return centres[modes] + std * noise
