@@ -86,7 +86,7 @@ __all__ = [
 
 
 class Generator(nn.Module):
-    """G(x) = w * x + b, one weight and one bias. ``(B,) -> (B,)``."""
+    """G(x) = w * x + b, one weight and one bias, element by element: ``(B,) -> (B,)``, or any shape to the same shape."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,7 +97,7 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """A 1 -> 2 -> 1 MLP with sigmoid hidden units; returns logits. ``(B,) -> (B,)``.
+    """A 1 -> 2 -> 1 MLP with sigmoid hidden units; returns logits. ``(B,) -> (B,)``, or any shape to the same shape.
 
     Apply ``torch.sigmoid`` to the output to read it as P(real).
     """

@@ -270,3 +270,21 @@ def test_the_divergence_message_gives_the_values_of_that_step_in_order():
     assert float(fields["w"]) == G.linear.weight.item() and float(fields["b"]) == G.linear.bias.item()
     assert float(fields["w"]) != float(fields["b"])
     assert float(fields["loss_d"]) == math.inf and math.isfinite(float(fields["loss_g"]))
+
+
+def test_generator_and_discriminator_act_element_by_element_on_any_shape():
+    torch.manual_seed(0)
+    G, D = point.Generator(), point.Discriminator()
+    x = torch.randn(2, 3, dtype=torch.float32)
+    w, b = G.linear.weight.item(), G.linear.bias.item()
+    with torch.no_grad():
+        assert G(x).shape == (2, 3)
+        torch.testing.assert_close(G(x), w * x + b)
+        # D on a (2, 3) batch is D on each row of it
+        assert D(x).shape == (2, 3)
+        torch.testing.assert_close(D(x), torch.stack([D(row) for row in x]))
+        # and on a (B,) batch it is the hand-written 1 -> 2 -> 1 MLP
+        v = x[0].double()
+        h = torch.sigmoid(v[:, None] * D.hidden.weight.double().view(1, 2) + D.hidden.bias.double())
+        expected = h @ D.out.weight.double().view(2) + D.out.bias.double()
+        torch.testing.assert_close(D(x[0]).double(), expected, rtol=1e-6, atol=1e-6)

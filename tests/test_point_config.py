@@ -106,7 +106,7 @@ def test_initial_values_are_nine_uniforms_in_the_documented_order():
         ({"momentum": 0.5}, "momentum.*sgd"),
         ({"optimizer": "sgd", "momentum": 1.0}, "momentum must be in"),
         ({"optimizer": "sgd", "momentum": -0.1}, "momentum must be in"),
-        ({"momentum": math.nan}, "momentum"),
+        ({"momentum": math.nan}, "^momentum must be a finite number, got nan$"),
     ],
 )
 def test_momentum_is_checked(options, message):
@@ -137,6 +137,17 @@ def test_every_field_is_checked_and_named_in_full(field, value, message):
     with pytest.raises(ValueError) as err:
         C.PointConfig(**{field: value})
     assert str(err.value) == message
+
+
+@pytest.mark.parametrize("draws", [2, 3])
+def test_several_noise_draws_without_noise_are_refused_in_full(draws):
+    with pytest.raises(ValueError) as err:
+        C.PointConfig(noise_draws=draws, noise_scale=0.0)
+    assert str(err.value) == (
+        f"noise_draws={draws} asks for several noise draws but "
+        "noise_scale=0 adds no noise: set noise_scale > 0 or noise_draws=1"
+    )
+    assert C.PointConfig(noise_draws=draws, noise_scale=0.1).noise_draws == draws
 
 
 def test_the_smallest_allowed_values_are_accepted():
