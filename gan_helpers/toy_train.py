@@ -105,11 +105,11 @@ def _unrolled_weights(D: _Stacked, opt_d: torch.optim.Adam, x_real, x_fake, s: T
     beta1, beta2 = s.betas
     group = opt_d.param_groups[0]
     lr, eps = group["lr"], group["eps"]
-    weights = list(D.weights)
-    state = [opt_d.state.get(p, {}) for p in weights]
-    m = [st["exp_avg"] if st else torch.zeros_like(p) for st, p in zip(state, weights)]
-    v = [st["exp_avg_sq"] if st else torch.zeros_like(p) for st, p in zip(state, weights)]
-    t = int(state[0]["step"]) if state[0] else 0
+    weights = D.weights
+    state = opt_d.state.get(D.flat, {})
+    m = D.split(state["exp_avg"]) if state else [torch.zeros_like(w) for w in weights]
+    v = D.split(state["exp_avg_sq"]) if state else [torch.zeros_like(w) for w in weights]
+    t = int(state["step"]) if state else 0
     for _ in range(s.unroll):
         loss, _ = _d_loss(D, x_real, x_fake, s, weights=weights, log=False)
         grads = torch.autograd.grad(loss.sum(), weights, create_graph=True)
@@ -217,7 +217,7 @@ def train_toys(dataset: str, method: str, seeds: Sequence[int], *, progress: boo
 
     def snapshot(step):
         with torch.no_grad():
-            snapshots.append(G(snap_z, ema))
+            snapshots.append(G(snap_z, G.split(ema[0]) if ema else None))
         snapshot_steps.append(step)
 
     if s.snapshot_every:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -130,6 +131,24 @@ class Audit:
         self.problems.append(f"{self.page}: {what}: {target}")
 
 
+def _wait_until_idle(page, pending: set, quiet_ms: int = 500, limit_s: float = 60.0) -> list[str]:
+    """Wait until no request has been pending for ``quiet_ms``; return what is pending at ``limit_s``.
+
+    Playwright's own ``networkidle`` wait has been seen to hang on a page whose stylesheet
+    request was aborted, so the audit counts the requests itself and reports a request that
+    never settles instead of timing out.
+    """
+    deadline = time.monotonic() + limit_s
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        if pending:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_ms / 1000:
+            return []
+    return sorted(req.url for req in pending)
+
+
 def audit(browser, path: Path, label: str | None = None) -> Audit:
     """Open ``path`` with the network blocked and check it as a reader would see it."""
     result = Audit(page=label or path.name)
@@ -139,8 +158,19 @@ def audit(browser, path: Path, label: str | None = None) -> Audit:
     page.set_default_timeout(120_000)
     failed: list[tuple[str, str, str]] = []
     page.route(re.compile(r"^(?!file:)"), lambda route: route.abort())
-    page.on("request", lambda req: result.requests.append(req.url))
-    page.on("requestfailed", lambda req: failed.append((req.resource_type, req.url, req.failure or "")))
+    pending: set = set()  # Request objects not yet finished or failed
+
+    def on_request(req):
+        result.requests.append(req.url)
+        pending.add(req)
+
+    def on_failed(req):
+        failed.append((req.resource_type, req.url, req.failure or ""))
+        pending.discard(req)
+
+    page.on("request", on_request)
+    page.on("requestfinished", lambda req: pending.discard(req))
+    page.on("requestfailed", on_failed)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -151,10 +181,12 @@ def audit(browser, path: Path, label: str | None = None) -> Audit:
         maths = page.evaluate(_MATH_JS)
         text = page.evaluate(_READER_TEXT_JS)
         hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => [e.getAttribute('href'), e.href])")
-        page.wait_for_load_state("networkidle")
+        still = _wait_until_idle(page, pending)
     finally:
         page.close()
 
+    for url in still:
+        result.problem("request still pending after the page settled", url)
     for kind, url, why in failed:
         result.problem(f"failed request ({kind}, {why})", url)
     for url in result.requests:

@@ -150,14 +150,15 @@ def test_an_unrolled_step_is_the_optimiser_s_own_step_from_its_state():
         opt.zero_grad()
         loss.sum().backward()
         opt.step()
-    before = [p.detach().clone() for p in D.parameters()]
+    before = [w.detach().clone() for w in D.weights]
     unrolled = toy_train._unrolled_weights(D, opt, x_real, x_fake, s)
-    assert all(torch.equal(p, b) for p, b in zip(D.parameters(), before))  # unrolling leaves D as it was
+    assert len(unrolled) == len(before) == 2 * len(D.linear)  # a weight and a bias per Linear layer
+    assert all(torch.equal(w, b) for w, b in zip(D.weights, before))  # unrolling leaves D as it was
     loss, _ = toy_train._d_loss(D, x_real, x_fake, s)
     opt.zero_grad()
     loss.sum().backward()
     opt.step()
-    for w, p, b in zip(unrolled, D.parameters(), before):
+    for w, p, b in zip(unrolled, D.weights, before, strict=True):
         assert not torch.equal(p, b)
         assert torch.allclose(w, p, atol=1e-7, rtol=1e-5)
 
