@@ -43,7 +43,7 @@ from tqdm.auto import tqdm
 from .steps import sample_batch
 from .train_config import TrainConfig, make_optimizer
 
-__all__ = ["Ensemble", "train_runs"]
+__all__ = ["Ensemble", "FlatAdam", "train_runs"]
 
 
 #: Layers applied elementwise: the same module serves every run.
@@ -124,6 +124,43 @@ class _Stacked(nn.Module):
                 net.net[i].weight.copy_(w[2 * j][run].T)
                 net.net[i].bias.copy_(w[2 * j + 1][run, 0])
         return net
+
+
+class FlatAdam(torch.optim.Adam):
+    """``torch.optim.Adam(foreach=True)`` for one tensor (a :class:`_Stacked` network's ``flat``): the same numbers.
+
+    On a CPU, torch's foreach Adam applies these in-place operations to each
+    tensor in turn; here they are written out once, without the grouping and
+    bookkeeping around them, which cost more than the arithmetic for a toy
+    GAN's few thousand weights. The state (``step``, ``exp_avg``,
+    ``exp_avg_sq``) and ``param_groups`` are Adam's own: the lr can be changed
+    and the state read as usual. Equal to torch's step, bit for bit (tested).
+    """
+
+    def __init__(self, param: torch.Tensor, lr: float, betas: tuple[float, float]):
+        super().__init__([param], lr=lr, betas=betas, foreach=True)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        if closure is not None:
+            raise ValueError("FlatAdam.step takes no closure")
+        group = self.param_groups[0]
+        (p,) = group["params"]
+        if p.grad is None:
+            return None
+        state, (beta1, beta2), grad = self.state[p], group["betas"], p.grad
+        if not state:
+            dtype = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+            state.update(
+                step=torch.tensor(0.0, dtype=dtype), exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p)
+            )
+        state["step"].add_(torch.tensor(1.0))
+        t = state["step"].item()
+        state["exp_avg"].lerp_(grad, 1 - beta1)
+        state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denom = state["exp_avg_sq"].sqrt().div_((1 - beta2**t) ** 0.5).add_(group["eps"])
+        p.addcdiv_(state["exp_avg"], denom, value=(group["lr"] / (1 - beta1**t)) * -1)
+        return None
 
 
 @dataclass(frozen=True)

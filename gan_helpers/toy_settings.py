@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from . import toy_metrics, toys
+from .ensemble import FlatAdam
 from .mlp import MLPDiscriminator, MLPGenerator
 from .utils import check_choice, check_int, check_nonnegative, check_positive
 
@@ -160,4 +161,7 @@ def make_optimizer(params, lr: float, s: ToySettings) -> torch.optim.Optimizer:
     """
     if s.optimizer == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, foreach=True)
+    params = list(params)
+    if len(params) == 1:  # a stacked network's one flat tensor: the same Adam, written out (faster)
+        return FlatAdam(params[0], lr=lr, betas=s.betas)
     return torch.optim.Adam(params, lr=lr, betas=s.betas, foreach=True)

@@ -81,3 +81,33 @@ def test_bad_input_names_the_problem():
         ensemble.train_runs(make, [1, 1], RING, config(), progress=False)
     with pytest.raises(ValueError, match="same shape"):
         ensemble.train_runs(lambda s: make(s, hidden=(8,) * (1 + s)), [0, 1], RING, config(), progress=False)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_flat_adam_is_torch_adam_bit_for_bit(dtype):
+    gen = torch.Generator().manual_seed(0)
+    start = torch.randn(257, generator=gen, dtype=dtype)
+    a, b = torch.nn.Parameter(start.clone()), torch.nn.Parameter(start.clone())
+    ours = ensemble.FlatAdam(a, lr=3e-3, betas=(0.5, 0.9))
+    torch_adam = torch.optim.Adam([b], lr=3e-3, betas=(0.5, 0.9), foreach=True)
+    for step in range(1, 41):
+        grad = torch.randn(257, generator=gen, dtype=dtype) * 10.0 ** (step % 7 - 3)  # from 1e-3 to 1e3
+        for p, opt in ((a, ours), (b, torch_adam)):
+            p.grad = grad.clone()
+            if step > 20:  # a decaying lr, as toy_train's lr_final writes it
+                opt.param_groups[0]["lr"] = 3e-3 * (41 - step) / 20
+            opt.step()
+        assert torch.equal(a, b), step
+        for key in ("exp_avg", "exp_avg_sq", "step"):
+            assert torch.equal(ours.state[a][key], torch_adam.state[b][key]), key
+    assert ours.state[a]["step"].dtype == torch_adam.state[b]["step"].dtype
+    assert (a - start).abs().max() > 0.02  # it moved (40 steps of at most lr each, in random directions)
+
+
+def test_flat_adam_skips_a_missing_gradient_and_refuses_a_closure():
+    p = torch.nn.Parameter(torch.ones(3))
+    opt = ensemble.FlatAdam(p, lr=0.1, betas=(0.9, 0.999))
+    opt.step()
+    assert torch.equal(p, torch.ones(3)) and not opt.state[p]
+    with pytest.raises(ValueError, match="FlatAdam.step takes no closure"):
+        opt.step(lambda: 0.0)
