@@ -391,3 +391,42 @@ def test_mode_metrics_bad_input_names_the_argument(samples, dataset, message):
 def test_mode_metrics_take_cuda_tensors():
     x = data.grid_2d(500, torch.Generator().manual_seed(0))
     assert toy.mode_metrics(x.cuda(), "grid") == toy.mode_metrics(x, "grid")
+
+
+def test_results_table_puts_the_committed_rows_beside_the_published_ones():
+    import csv
+
+    with open(toy.TABLE, newline="") as f:
+        ours = list(csv.DictReader(f))  # read apart from pandas: the CSV as written
+    t = toy.results_table()
+    assert list(t.columns) == [
+        "source", "dataset", "method", "runs", "modes", "modes_se", "high_quality", "hq_se", "cpu_s_per_run"
+    ]  # fmt: skip
+    assert len(t) == len(ours) + len(toy.PUBLISHED) and list(t.index) == list(range(len(t)))
+    for row, line in zip(t.itertuples(), ours):  # ours first, in the file's order
+        assert (row.source, row.dataset, row.method, row.runs) == (
+            "this course",
+            line["dataset"],
+            line["method"],
+            int(line["seeds"]),
+        )
+        got = (row.modes, row.modes_se, row.high_quality, row.hq_se, row.cpu_s_per_run)
+        assert got == tuple(float(line[k]) for k in ("modes_mean", "modes_se", "hq_mean", "hq_se", "cpu_s_per_run"))
+    for row, published in zip(t.iloc[len(ours) :].itertuples(), toy.PUBLISHED):
+        source, dataset, method, modes, hq, trials = published
+        assert (row.source, row.dataset, row.method, row.modes, row.high_quality, row.runs) == published[:3] + (
+            modes,
+            hq,
+            trials,
+        )
+        assert math.isnan(row.modes_se) and math.isnan(row.hq_se) and math.isnan(row.cpu_s_per_run)
+    assert toy.PUBLISHED[0] == ("VEEGAN Table 1", "ring", "GAN", 1.0, 0.993, 5)  # checked against the paper
+    assert toy.PUBLISHED[-1] == ("PacGAN Table 1", "grid", "PacGAN4", 24.8, 0.936, 10)
+
+
+def test_results_table_names_the_command_when_the_table_is_missing(monkeypatch, tmp_path):
+    missing = tmp_path / "toy_methods.csv"
+    monkeypatch.setattr(toy, "TABLE", missing)
+    with pytest.raises(FileNotFoundError) as info:
+        toy.results_table()
+    assert str(info.value) == f"{missing} is missing: rebuild it with python benchmarks/bench_toy.py table"
