@@ -111,7 +111,7 @@ class _Stacked(nn.Module):
                 h = torch.baddbmm(w[k + 1], h, w[k])  # (R, B, out)
                 k += 2
             else:
-                h = layer(h)
+                h = layer.forward(h)  # elementwise, no hooks: forward alone skips nn.Module's call overhead
         if self.role == "G":
             return h.reshape(R, B, *self.out_shape)  # (R, B, *out_shape)
         return h.squeeze(-1)  # (R, B) logits
@@ -139,9 +139,18 @@ class FlatAdam(torch.optim.Adam):
 
     def __init__(self, param: torch.Tensor, lr: float, betas: tuple[float, float]):
         super().__init__([param], lr=lr, betas=betas, foreach=True)
+        self._one = torch.tensor(1.0)
+        # the instance's own step: torch wraps the class's step in hooks and a profiler record on each call
+        self.step = self._step
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """The gradient set to None (torch's default), without the hooks around it."""
+        if not set_to_none:
+            raise ValueError("FlatAdam.zero_grad only sets the gradient to None")
+        self.param_groups[0]["params"][0].grad = None
 
     @torch.no_grad()
-    def step(self, closure=None):
+    def _step(self, closure=None):
         if closure is not None:
             raise ValueError("FlatAdam.step takes no closure")
         group = self.param_groups[0]
@@ -154,7 +163,7 @@ class FlatAdam(torch.optim.Adam):
             state.update(
                 step=torch.tensor(0.0, dtype=dtype), exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p)
             )
-        state["step"].add_(torch.tensor(1.0))
+        state["step"].add_(self._one)
         t = state["step"].item()
         state["exp_avg"].lerp_(grad, 1 - beta1)
         state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)

@@ -111,3 +111,8 @@ def test_flat_adam_skips_a_missing_gradient_and_refuses_a_closure():
     assert torch.equal(p, torch.ones(3)) and not opt.state[p]
     with pytest.raises(ValueError, match="FlatAdam.step takes no closure"):
         opt.step(lambda: 0.0)
+    p.grad = torch.ones(3)
+    opt.zero_grad()
+    assert p.grad is None
+    with pytest.raises(ValueError, match="FlatAdam.zero_grad only sets the gradient to None"):
+        opt.zero_grad(set_to_none=False)
