@@ -51,3 +51,30 @@ def test_bad_input_names_the_problem():
         stats.sign_test([1.0, float("nan")], [0.0, 0.0])
     with pytest.raises(ValueError, match="n_a"):
         stats.binomial_split_p(-1, 3)
+
+
+def test_every_message_in_full():
+    cases = [
+        (lambda: stats.binomial_split_p(-1, 3), "n_a must be an integer >= 0, got -1"),
+        (lambda: stats.binomial_split_p(3, -1), "n_b must be an integer >= 0, got -1"),
+        (lambda: stats.binomial_split_p(3, 1.5), "n_b must be an integer, got 1.5"),
+        (
+            lambda: stats.sign_test([], []),
+            "values_a and values_b must be 1-D and paired (same length >= 1), got shapes (0,) and (0,)",
+        ),
+        (
+            lambda: stats.mcnemar([1, 0], [1]),
+            "success_a and success_b must be 1-D and paired (same length >= 1), got shapes (2,) and (1,)",
+        ),
+        (lambda: stats.mcnemar([2, 0], [1, 0]), "success_a and success_b must hold booleans (or 0 and 1)"),
+        (lambda: stats.sign_test([1.0, float("nan")], [0.0, 0.0]), "values_a and values_b must be finite numbers"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert str(info.value) == message
+
+
+def test_one_pair_is_enough():
+    assert stats.sign_test([1.0], [0.0]) == stats.PairedTest(1, 0, 0, 1.0)  # p = min(1, 2 * 1/2)
+    assert stats.mcnemar([True], [True]) == stats.PairedTest(0, 0, 1, 1.0)

@@ -430,3 +430,9 @@ def test_results_table_names_the_command_when_the_table_is_missing(monkeypatch, 
     with pytest.raises(FileNotFoundError) as info:
         toy.results_table()
     assert str(info.value) == f"{missing} is missing: rebuild it with python benchmarks/bench_toy.py table"
+
+
+def test_the_benchmarks_use_the_samplers_default_spreads():
+    assert toy_metrics._default_std(data.ring_2d) == 0.02  # the ring of the docstring: std 0.02
+    assert toy_metrics._default_std(data.grid_2d) == 0.05  # the grid: std 0.05
+    assert toy.BENCHMARKS["ring"][1] == 0.02 and toy.BENCHMARKS["grid"][1] == 0.05
