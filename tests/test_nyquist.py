@@ -54,3 +54,22 @@ def test_matches_numpy_fft_on_noise_and_digits():
 def test_bad_images_raise():
     with pytest.raises(ValueError, match="images"):
         metrics.nyquist_energy(torch.zeros(2, 28, 28))
+
+
+def test_a_faint_pattern_is_measured_as_a_strong_one():
+    # the share does not depend on the amplitude: a checkerboard of 1e-3 has total energy
+    # 784 * 784 * 1e-6 = 0.61 < 1, and is still all Nyquist; a faint pattern with a faint cosine keeps 1/3
+    i, j = np.meshgrid(np.arange(28), np.arange(28), indexing="ij")
+    board = torch.tensor(1e-3 * (-1.0) ** (i + j), dtype=torch.float64).view(1, 1, 28, 28)
+    assert metrics.nyquist_energy(board) == pytest.approx(1.0, abs=1e-12)
+    x = 3e-4 * (-1.0) ** (i + j) + 6e-4 * np.cos(2 * np.pi * i / 28)
+    assert metrics.nyquist_energy(torch.tensor(x).view(1, 1, 28, 28)) == pytest.approx(1 / 3, rel=1e-9)
+
+
+def test_the_message_names_the_images_argument_in_full():
+    with pytest.raises(ValueError) as info:
+        metrics.nyquist_energy(torch.zeros(2, 1, 27, 28))
+    assert str(info.value) == (
+        "images must be a float tensor of shape (N, 1, 28, 28) with values in [-1, 1], as load_mnist returns; "
+        "got shape (2, 1, 27, 28)"
+    )
