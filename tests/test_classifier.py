@@ -68,3 +68,35 @@ def test_loading_the_classifier_leaves_the_global_rng_alone():
     before = torch.get_rng_state()
     classifier.load_classifier()
     assert torch.equal(torch.get_rng_state(), before)  # a run's dropout draws are the same with or without it
+
+
+def test_the_network_is_the_one_its_docstring_writes_out(images):
+    # a second implementation from the shipped state_dict: conv 3x3 pad 1, ReLU, pool 2 (twice), fc, ReLU, fc
+    state = torch.load(C.CLASSIFIER_PATH, weights_only=True)
+    model = C.MNISTClassifier()
+    model.load_state_dict(state)
+    x = images.double()
+    w = {k: v.double() for k, v in state.items()}
+    h = torch.nn.functional.max_pool2d(
+        torch.relu(torch.nn.functional.conv2d(x, w["conv1.weight"], w["conv1.bias"], padding=1)), 2
+    )
+    h = torch.nn.functional.max_pool2d(
+        torch.relu(torch.nn.functional.conv2d(h, w["conv2.weight"], w["conv2.bias"], padding=1)), 2
+    )
+    features = torch.relu(h.flatten(1) @ w["fc1.weight"].T + w["fc1.bias"])  # (64, 64)
+    logits = features @ w["fc2.weight"].T + w["fc2.bias"]
+    with torch.no_grad():
+        np.testing.assert_allclose(model.features(images).double().numpy(), features.numpy(), atol=1e-4)
+        np.testing.assert_allclose(model(images).double().numpy(), logits.numpy(), atol=1e-4)
+    assert sum(p.numel() for p in model.parameters()) == 16 * 9 + 16 + 32 * 16 * 9 + 32 + 1568 * 64 + 64 + 64 * 10 + 10
+
+
+def test_file_sha256_reads_a_file_larger_than_its_chunks(tmp_path):
+    import hashlib
+
+    blob = bytes(range(256)) * (3 * 4096 + 7)  # 3 MiB and a bit: several 1 MiB chunks
+    path = tmp_path / "blob.bin"
+    path.write_bytes(blob)
+    assert C._file_sha256(path) == hashlib.sha256(blob).hexdigest()
+    (tmp_path / "empty.bin").write_bytes(b"")
+    assert C._file_sha256(tmp_path / "empty.bin") == hashlib.sha256(b"").hexdigest()
