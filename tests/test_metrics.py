@@ -19,6 +19,7 @@ IMAGE_METRICS = [
     metrics.kl_to_uniform,
     metrics.classifier_score,
     metrics.classifier_features,
+    metrics.mean_confidence,
 ]
 
 
@@ -453,6 +454,7 @@ def test_every_metric_uses_the_classifier_it_is_given(heldout):
     assert metrics.classes_covered(images, classifier=model) == int((counts > 0).sum())
     expected_score = math.exp(float((p * (p.log() - p.mean(0).log())).sum(1).mean()))
     assert metrics.classifier_score(images, classifier=model) == pytest.approx(expected_score, rel=1e-9)
+    assert metrics.mean_confidence(images, classifier=model) == pytest.approx(float(p.max(1).values.mean()), rel=1e-9)
     fa, fb = feats[:20].double().numpy(), feats[20:].double().numpy()
     expected_fd = metrics.frechet_distance_gaussians(
         fa.mean(0), np.cov(fa, rowvar=False), fb.mean(0), np.cov(fb, rowvar=False)

@@ -436,3 +436,11 @@ def test_the_benchmarks_use_the_samplers_default_spreads():
     assert toy_metrics._default_std(data.ring_2d) == 0.02  # the ring of the docstring: std 0.02
     assert toy_metrics._default_std(data.grid_2d) == 0.05  # the grid: std 0.05
     assert toy.BENCHMARKS["ring"][1] == 0.02 and toy.BENCHMARKS["grid"][1] == 0.05
+
+
+def test_train_toy_shows_no_progress_bar_unless_asked(capsys):
+    options = {"steps": 3, "log_every": 1, "g_hidden": (4,), "d_hidden": (4,), "batch_size": 8}
+    toy.train_toy("ring", "gan", 0, **options)
+    assert capsys.readouterr().err == ""
+    toy.train_toy("ring", "gan", 0, progress=True, **options)
+    assert "gan, 1 runs" in capsys.readouterr().err  # tqdm's bar, on stderr
