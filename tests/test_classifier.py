@@ -100,3 +100,12 @@ def test_file_sha256_reads_a_file_larger_than_its_chunks(tmp_path):
     assert C._file_sha256(path) == hashlib.sha256(blob).hexdigest()
     (tmp_path / "empty.bin").write_bytes(b"")
     assert C._file_sha256(tmp_path / "empty.bin") == hashlib.sha256(b"").hexdigest()
+
+
+def test_integer_images_other_than_bytes_get_no_pixel_hint():
+    with pytest.raises(ValueError) as info:
+        C.check_images("images", torch.zeros(2, 1, 28, 28, dtype=torch.int64))
+    assert str(info.value) == (
+        "images must be a float tensor of shape (N, 1, 28, 28) with values in [-1, 1], as load_mnist returns; "
+        "got dtype torch.int64"
+    )
