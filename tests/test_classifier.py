@@ -109,3 +109,47 @@ def test_integer_images_other_than_bytes_get_no_pixel_hint():
         "images must be a float tensor of shape (N, 1, 28, 28) with values in [-1, 1], as load_mnist returns; "
         "got dtype torch.int64"
     )
+
+
+_EXPECTED_TEXT = "a float tensor of shape (N, 1, 28, 28) with values in [-1, 1], as load_mnist returns"
+
+
+def _full(lo, hi):
+    """Two float64 images: one all ``lo``, one all ``hi`` (exact boundary values)."""
+    return torch.stack(
+        [torch.full((1, 28, 28), lo, dtype=torch.float64), torch.full((1, 28, 28), hi, dtype=torch.float64)]
+    )
+
+
+@pytest.mark.parametrize(
+    "images, min_count, message",
+    [
+        (torch.zeros(2, 3, 28, 28), 1, f"images must be {_EXPECTED_TEXT}; got shape (2, 3, 28, 28)"),
+        (torch.zeros(0, 1, 28, 28), 1, "images must hold at least 1 image(s); got 0"),
+        (torch.zeros(2, 1, 28, 28), 3, "images must hold at least 3 image(s); got 2"),
+        (_full(-0.5, 3.0), 1, f"images must be {_EXPECTED_TEXT}; got values in [-0.5, 3]"),
+        (_full(0.0, 255.5), 1, f"images must be {_EXPECTED_TEXT}; got values in [0, 255.5]"),
+        (
+            _full(-C._RANGE_TOL, 2.0),
+            1,
+            f"images must be {_EXPECTED_TEXT}; got values in [-0.001, 2] "
+            "(images in [0, 1]: use images * 2 - 1; in 0..255: images / 127.5 - 1)",
+        ),
+        (
+            _full(0.0, 255 + C._RANGE_TOL),
+            1,
+            f"images must be {_EXPECTED_TEXT}; got values in [0, 255] "
+            "(images in [0, 1]: use images * 2 - 1; in 0..255: images / 127.5 - 1)",
+        ),
+        (_full(-1.0, 1.5), 1, f"images must be {_EXPECTED_TEXT}; got values in [-1, 1.5]"),
+    ],
+)
+def test_check_images_messages_in_full(images, min_count, message):
+    with pytest.raises(ValueError) as info:
+        C.check_images("images", images, min_count=min_count)
+    assert str(info.value) == message
+
+
+def test_check_images_accepts_values_at_the_tolerance():
+    edge = _full(-1 - C._RANGE_TOL, 1 + C._RANGE_TOL)  # rounding in a generator's tanh: allowed
+    assert C.check_images("images", edge) is edge
