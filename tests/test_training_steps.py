@@ -86,3 +86,25 @@ def test_conditional_wgan_gp_d_step_gives_the_labels_to_the_gradient_penalty():
     norms = torch.tensor([5.0**0.5, 3.0, 3.0, 0.5])
     assert logs["gp"] == pytest.approx(10 * ((norms - 1) ** 2).mean().item(), rel=1e-6)
     assert objectives.get("wgan-gp").gp_weight == 10.0
+
+
+def test_sample_batch_draws_pairs_at_the_same_indices_from_the_generator():
+    from gan_helpers.steps import sample_batch
+
+    x, y = torch.arange(40.0).view(20, 2), torch.arange(20)
+    bx, by = sample_batch((x, y), 7, torch.Generator().manual_seed(3))
+    idx = torch.randint(20, (7,), generator=torch.Generator().manual_seed(3))
+    assert torch.equal(bx, x[idx]) and torch.equal(by, y[idx])
+    assert torch.equal(sample_batch(x, 7, torch.Generator().manual_seed(3)), x[idx])
+
+
+def test_sample_batch_checks_what_a_sampler_returns():
+    from gan_helpers.steps import sample_batch
+
+    column = sample_batch(lambda n, g: torch.zeros(n), 4, torch.Generator())  # (B,) is a batch of numbers
+    assert column.shape == (4,)
+    for returned, got in ((lambda n, g: [0.0] * n, "list"), (lambda n, g: torch.tensor(1.0), "()"),
+                          (lambda n, g: torch.zeros(n + 1, 2), "(5, 2)")):  # fmt: skip
+        with pytest.raises(ValueError) as info:
+            sample_batch(returned, 4, torch.Generator())
+        assert str(info.value) == f"data(batch_size=4, generator) must return a tensor (4, ...), got {got}"
