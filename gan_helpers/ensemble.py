@@ -127,7 +127,7 @@ class _Stacked(nn.Module):
 
 
 class FlatAdam(torch.optim.Adam):
-    """``torch.optim.Adam(foreach=True)`` for one tensor (a :class:`_Stacked` network's ``flat``): the same numbers.
+    """``torch.optim.Adam(foreach=True)`` for one tensor (the ``flat`` weights of networks stacked over seeds): the same numbers.
 
     On a CPU, torch's foreach Adam applies these in-place operations to each
     tensor in turn; here they are written out once, without the grouping and
